@@ -1,0 +1,11 @@
+//! `sanctuary-utils`: reads its settings and hands the cluster to fleet-core, which serves it.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    fleet_core::run_main(|env, _core| {
+        Some(sanctuary_utils::UtilsServer::new(
+            sanctuary_utils::UtilsConfig::read(env),
+        ))
+    })
+}
