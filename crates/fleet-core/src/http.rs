@@ -28,6 +28,7 @@ pub fn router<C: Cluster>(fleet: Arc<Fleet<C>>, streams: CancellationToken) -> R
             "/mcp",
             transport::streamable_http(fleet.clone(), streams.clone()),
         )
+        .layer(middleware::from_fn(session_delete_ok))
         .merge(transport::sse::routes(fleet.clone(), streams))
         .layer(middleware::from_fn_with_state(allowed, host_guard));
     Router::new()
@@ -155,6 +156,17 @@ async fn host_guard(
         }
     }
     next.run(req).await
+}
+
+/// rmcp answers a successful `DELETE /mcp` (session end) with 202; the Python SDK expects 200 or
+/// 204 and logs "Session termination failed: 202". The session is gone either way, so say 200.
+async fn session_delete_ok(req: Request, next: Next) -> Response {
+    let is_delete = req.method() == axum::http::Method::DELETE;
+    let mut resp = next.run(req).await;
+    if is_delete && resp.status() == StatusCode::ACCEPTED {
+        *resp.status_mut() = StatusCode::OK;
+    }
+    resp
 }
 
 async fn health<C: Cluster>(State(fleet): State<Arc<Fleet<C>>>) -> Response {

@@ -4,9 +4,10 @@
 //! ContextForge dialect: `POST /gateways {name, url, transport, description, tags}`; on 409
 //! ("name already exists") look the entry up by name and `PUT /gateways/{id}` with the same body,
 //! which also makes the gateway re-discover our tools. Transient failures (connection refused,
-//! 5xx) are retried with exponential backoff and jitter, forever. Once registered, the task asks
-//! `GET /gateways/{id}` every `check_interval`; a 404 means the gateway lost its database, so we
-//! register again. Manifest dialect: POST the seed's manifest; the periodic check re-posts it.
+//! 5xx) are retried with exponential backoff and jitter, forever. Once registered, the task looks
+//! for its id in `GET /gateways` every `check_interval`; when it is gone, the gateway lost its
+//! database, so we register again. Manifest dialect: POST the seed's manifest; the periodic check
+//! re-posts it.
 //!
 //! The task runs beside the server, which is already listening: ContextForge connects back to
 //! discover tools while it handles our POST.
@@ -272,15 +273,52 @@ impl Client {
         Ok(id)
     }
 
+    /// Is registration `id` still there? `GET /gateways/{id}` cannot tell: for a token without
+    /// team claims ContextForge answers an unknown id with 403, not 404 (measured with 1.1.0
+    /// after a database reset). The listing shows every public registration to any token that
+    /// could have made it, so look for our id there.
     async fn check_contextforge(&self, id: &str) -> Result<Check, RegistrationError> {
         let (status, text) = self
-            .send(Method::GET, &self.api_url(&format!("/gateways/{id}")), None)
+            .send(
+                Method::GET,
+                &self.api_url("/gateways?include_inactive=true&limit=0"),
+                None,
+            )
             .await?;
-        match status {
-            s if s.is_success() => Ok(Check::Known),
-            StatusCode::NOT_FOUND => Ok(Check::Forgotten),
-            s => Err(Self::rejected("GET /gateways/{id}", s, &text)),
+        if !status.is_success() {
+            return Err(Self::rejected("GET /gateways", status, &text));
         }
+        let listing: Value =
+            serde_json::from_str(&text).map_err(|e| RegistrationError::Protocol {
+                what: "GET /gateways",
+                detail: format!("not JSON: {e}"),
+            })?;
+        let items = match &listing {
+            Value::Array(items) => items,
+            Value::Object(o) => match o.get("items") {
+                Some(Value::Array(items)) => items,
+                _ => {
+                    return Err(RegistrationError::Protocol {
+                        what: "GET /gateways",
+                        detail: "no list of gateways".to_owned(),
+                    });
+                }
+            },
+            _ => {
+                return Err(RegistrationError::Protocol {
+                    what: "GET /gateways",
+                    detail: "no list of gateways".to_owned(),
+                });
+            }
+        };
+        let known = items
+            .iter()
+            .any(|g| g.get("id").and_then(Value::as_str) == Some(id));
+        Ok(if known {
+            Check::Known
+        } else {
+            Check::Forgotten
+        })
     }
 
     async fn post_manifest(&self, manifest: &Manifest) -> Result<(), RegistrationError> {

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# setup.sh — install the tools the tests and benchmarks use, all inside the checkout (.cache/).
+#
+#   scripts/setup.sh [python] [contextforge] [node] [all]      (default: all)
+#
+#   python        .cache/py: a venv with the MCP Python SDK (mcp==2.3.0) for client tests and benchmarks
+#   contextforge  .cache/contextforge/venv: IBM ContextForge 1.1.0 (needs Python 3.12/3.13)
+#   node          .cache/node: @modelcontextprotocol/inspector 2.12.0 (its CLI is a real MCP client)
+#
+# Idempotent: what is already installed at the pinned version is left alone.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE="$ROOT/.cache"
+MCP_VERSION=${MCP_VERSION:-2.3.0}
+INSPECTOR_VERSION=${INSPECTOR_VERSION:-2.12.0}
+mkdir -p "$CACHE"
+
+want=("$@"); [[ ${#want[@]} -eq 0 ]] && want=(all)
+has() { local w; for w in "${want[@]}"; do [[ "$w" == "$1" || "$w" == all ]] && return 0; done; return 1; }
+
+if has python; then
+  if ! "$CACHE/py/bin/python" -c "import mcp, importlib.metadata as m; assert m.version('mcp') == '$MCP_VERSION'" 2>/dev/null; then
+    python3 -m venv "$CACHE/py"
+    "$CACHE/py/bin/pip" install -q --upgrade pip
+    "$CACHE/py/bin/pip" install -q "mcp==$MCP_VERSION"
+  fi
+  echo "setup: python MCP SDK $MCP_VERSION in .cache/py"
+fi
+
+if has contextforge; then
+  "$ROOT/scripts/contextforge.sh" install
+fi
+
+if has node; then
+  if [[ ! -x "$CACHE/node/node_modules/.bin/mcp-inspector" ]] || ! grep -q "\"version\": \"$INSPECTOR_VERSION\"" "$CACHE/node/node_modules/@modelcontextprotocol/inspector/package.json" 2>/dev/null; then
+    mkdir -p "$CACHE/node"
+    ( cd "$CACHE/node" && { [[ -f package.json ]] || npm init -y >/dev/null; } &&
+      npm install --no-audit --no-fund --loglevel=error "@modelcontextprotocol/inspector@$INSPECTOR_VERSION" >/dev/null )
+  fi
+  echo "setup: MCP Inspector $INSPECTOR_VERSION in .cache/node"
+fi

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# test.sh — run every test of the workspace: formatting, lints, unit and integration tests, and
+# the end-to-end suites against real clients and the real ContextForge gateway.
+#
+#   scripts/test.sh            everything (installs what it needs into .cache/ first)
+#   scripts/test.sh --cargo    only fmt, clippy and cargo test
+#
+# Each stage prints its name and duration; the first failure stops the run.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+export FLEET_BIN_DIR="$ROOT/target/debug"
+only_cargo=0; [[ "${1:-}" == "--cargo" ]] && only_cargo=1
+
+stage() {
+  local name=$1; shift
+  local t0=$SECONDS
+  echo "=== $name"
+  "$@"
+  echo "=== $name: done in $((SECONDS - t0))s"
+}
+
+stage "cargo fmt --check" cargo fmt --all -- --check
+stage "cargo clippy" cargo clippy --workspace --all-targets -- -D warnings
+stage "cargo build" cargo build --workspace
+stage "cargo test" cargo test --workspace
+if [[ $only_cargo == 1 ]]; then exit 0; fi
+
+stage "install test tools" scripts/setup.sh python contextforge node
+stage "python SDK clients" .cache/py/bin/python tests/e2e/python_clients.py
+stage "MCP Inspector CLI" tests/e2e/inspector.sh
+stage "gateway e2e (utils)" python3 tests/e2e/gateway_utils.py
+echo "scripts/test.sh: every stage passed"
