@@ -5,7 +5,8 @@
 #
 #   python        .cache/py: a venv with the MCP Python SDK (mcp==2.3.0) for client tests and benchmarks
 #   contextforge  .cache/contextforge/venv: IBM ContextForge 1.1.0 (needs Python 3.12/3.13)
-#   node          .cache/node: @modelcontextprotocol/inspector 2.12.0 (its CLI is a real MCP client)
+#   node          .cache/node: @modelcontextprotocol/inspector 2.12.0 (its CLI is a real MCP client) and
+#                 @modelcontextprotocol/conformance 0.1.16 (the official protocol test suite)
 #
 # Idempotent: what is already installed at the pinned version is left alone.
 set -euo pipefail
@@ -13,6 +14,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE="$ROOT/.cache"
 MCP_VERSION=${MCP_VERSION:-2.3.0}
 INSPECTOR_VERSION=${INSPECTOR_VERSION:-2.12.0}
+CONFORMANCE_VERSION=${CONFORMANCE_VERSION:-0.1.16}
 mkdir -p "$CACHE"
 
 want=("$@"); [[ ${#want[@]} -eq 0 ]] && want=(all)
@@ -32,10 +34,12 @@ if has contextforge; then
 fi
 
 if has node; then
-  if [[ ! -x "$CACHE/node/node_modules/.bin/mcp-inspector" ]] || ! grep -q "\"version\": \"$INSPECTOR_VERSION\"" "$CACHE/node/node_modules/@modelcontextprotocol/inspector/package.json" 2>/dev/null; then
+  pinned() { grep -q "\"version\": \"$2\"" "$CACHE/node/node_modules/@modelcontextprotocol/$1/package.json" 2>/dev/null; }
+  if ! pinned inspector "$INSPECTOR_VERSION" || ! pinned conformance "$CONFORMANCE_VERSION"; then
     mkdir -p "$CACHE/node"
     ( cd "$CACHE/node" && { [[ -f package.json ]] || npm init -y >/dev/null; } &&
-      npm install --no-audit --no-fund --loglevel=error "@modelcontextprotocol/inspector@$INSPECTOR_VERSION" >/dev/null )
+      npm install --no-audit --no-fund --loglevel=error "@modelcontextprotocol/inspector@$INSPECTOR_VERSION" \
+        "@modelcontextprotocol/conformance@$CONFORMANCE_VERSION" >/dev/null )
   fi
-  echo "setup: MCP Inspector $INSPECTOR_VERSION in .cache/node"
+  echo "setup: MCP Inspector $INSPECTOR_VERSION and conformance suite $CONFORMANCE_VERSION in .cache/node"
 fi

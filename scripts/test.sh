@@ -23,12 +23,13 @@ stage() {
 
 stage "cargo fmt --check" cargo fmt --all -- --check
 stage "cargo clippy" cargo clippy --workspace --all-targets -- -D warnings
-stage "cargo build" cargo build --workspace
+stage "cargo build" cargo build --workspace --all-targets
 stage "cargo test" cargo test --workspace
 if [[ $only_cargo == 1 ]]; then exit 0; fi
 
 stage "install test tools" scripts/setup.sh python contextforge node
 stage "python SDK clients" .cache/py/bin/python tests/e2e/python_clients.py
 stage "MCP Inspector CLI" tests/e2e/inspector.sh
+stage "MCP conformance suite" tests/e2e/conformance.sh
 stage "gateway e2e (utils)" python3 tests/e2e/gateway_utils.py
 echo "scripts/test.sh: every stage passed"

@@ -7,10 +7,14 @@
 
 use std::{future::Future, time::Duration};
 
-use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::{
+    ErrorData,
+    handler::server::router::{prompt::PromptRouter, tool::ToolRouter},
+    model::{CompleteRequestParams, ReadResourceResult, Resource, ResourceTemplate},
+};
 use serde::Serialize;
 
-use crate::config::EnvVar;
+use crate::{config::EnvVar, session::Session};
 
 /// Static identity of a cluster.
 #[derive(Debug, Clone, Copy)]
@@ -62,5 +66,53 @@ pub trait Cluster: Send + Sync + Sized + 'static {
     /// Check the backends this cluster depends on; an empty list means "no dependencies".
     fn readiness(&self) -> impl Future<Output = Vec<Dependency>> + Send {
         std::future::ready(Vec::new())
+    }
+
+    /// Prompts, built once at start-up (rmcp's `#[prompt_router]`). Default: none.
+    fn prompts(&self) -> PromptRouter<Self> {
+        PromptRouter::new()
+    }
+
+    /// Direct resources for `resources/list`, for this session (it may carry the client's roots).
+    /// Default: none. Every resource should have a description.
+    fn list_resources(
+        &self,
+        session: &Session,
+    ) -> impl Future<Output = Result<Vec<Resource>, ErrorData>> + Send {
+        let _ = session;
+        std::future::ready(Ok(Vec::new()))
+    }
+
+    /// Resource templates for `resources/templates/list`. Default: none.
+    fn resource_templates(&self) -> Vec<ResourceTemplate> {
+        Vec::new()
+    }
+
+    /// Read a resource. Default: every URI is unknown (`-32002` resource not found).
+    fn read_resource(
+        &self,
+        uri: &str,
+        session: &Session,
+    ) -> impl Future<Output = Result<ReadResourceResult, ErrorData>> + Send {
+        let _ = session;
+        std::future::ready(Err(ErrorData::resource_not_found(
+            format!("no resource {uri:?} on this server; see resources/list"),
+            None,
+        )))
+    }
+
+    /// Suggestions for a prompt or resource-template argument. Default: none (an empty list, not
+    /// an error, as the spec asks for unknown references).
+    fn complete(
+        &self,
+        request: &CompleteRequestParams,
+    ) -> impl Future<Output = Result<Vec<String>, ErrorData>> + Send {
+        let _ = request;
+        std::future::ready(Ok(Vec::new()))
+    }
+
+    /// Whether `resources/subscribe` is accepted. Default: no (the capability is not advertised).
+    fn accepts_subscriptions(&self) -> bool {
+        false
     }
 }

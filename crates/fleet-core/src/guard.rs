@@ -8,11 +8,15 @@
 //! Tools that do heavy synchronous work must use `spawn_blocking`: a task that never yields cannot
 //! be pre-empted by the time limit.
 
+// Logging (and roots) are deprecated from MCP 2026-07-28 (SEP-2577) but part of 2025-11-25,
+// which this server speaks; the deprecation is about the future protocol, not this use.
+#![allow(deprecated)]
+
 use std::{any::Any, future::Future, sync::Arc, time::Duration};
 
 use rmcp::{
-    ErrorData,
-    model::{CallToolResponse, CallToolResult, ContentBlock},
+    ErrorData, Peer, RoleServer,
+    model::{CallToolResponse, CallToolResult, ContentBlock, LoggingLevel},
 };
 use tokio::{sync::Semaphore, time::Instant};
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
@@ -20,6 +24,7 @@ use tracing::Instrument;
 
 use crate::{
     budget::fmt_duration,
+    logging::{CALL_LOG, CallLog},
     metrics::{Metrics, ToolLabel},
 };
 
@@ -100,6 +105,7 @@ impl Guard {
         request_id: &str,
         limit: Duration,
         ct: CancellationToken,
+        log: LogSink,
         call: F,
     ) -> Result<CallToolResponse, ErrorData>
     where
@@ -114,7 +120,7 @@ impl Guard {
         let span = tracing::info_span!("tool_call", cluster = self.cluster, tool, request_id);
 
         let (outcome, response) = self
-            .execute(tool, limit, deadline, &ct, call)
+            .execute(tool, limit, deadline, &ct, log, call)
             .instrument(span.clone())
             .await;
 
@@ -156,6 +162,7 @@ impl Guard {
         limit: Duration,
         deadline: Instant,
         ct: &CancellationToken,
+        log: LogSink,
         call: F,
     ) -> (Outcome, Result<CallToolResponse, ErrorData>)
     where
@@ -174,6 +181,19 @@ impl Guard {
             _ = ct.cancelled() => return failure(tool, Outcome::Cancelled, format!("tool '{tool}' was cancelled by the client")),
         };
 
+        // With a log level set, the call's tracing events are captured (task-local) and sent to
+        // the client while it runs; see `crate::logging`.
+        let (peer, mut notes, call): (_, _, BoxedCall) = match log {
+            Some((peer, min)) => {
+                let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+                (
+                    Some(peer),
+                    Some(rx),
+                    Box::pin(CALL_LOG.scope(CallLog { min, tx }, call)),
+                )
+            }
+            None => (None, None, Box::pin(call)),
+        };
         let task = self.tracker.spawn(
             async move {
                 let _permit = permit;
@@ -183,30 +203,85 @@ impl Guard {
         );
         let _abort = AbortOnDrop(task.abort_handle());
 
-        tokio::select! {
-            joined = tokio::time::timeout_at(deadline, task) => match joined {
-                Ok(Ok(result)) => {
-                    let outcome = match &result {
-                        Ok(CallToolResponse::Complete(r)) if r.is_error == Some(true) => Outcome::ToolError,
-                        Ok(_) => Outcome::Ok,
-                        Err(_) => Outcome::ToolError,
-                    };
-                    (outcome, result)
-                }
-                Ok(Err(e)) if e.is_panic() => {
-                    let msg = panic_message(e.into_panic());
-                    tracing::error!(panic = %msg, "tool panicked");
-                    failure(tool, Outcome::Panic, format!(
-                        "tool '{tool}' crashed with an internal error (panic: {msg}); \
-                         the server and its other tools are unaffected"))
-                }
-                Ok(Err(_aborted)) => failure(tool, Outcome::Cancelled, format!("tool '{tool}' was aborted")),
-                Err(_) => failure(tool, Outcome::Timeout, format!(
-                    "tool '{tool}' timed out after {} (limit set by FLEET_TOOL_TIMEOUT / FLEET_TOOL_TIMEOUTS)",
-                    fmt_duration(limit))),
-            },
-            _ = ct.cancelled() => failure(tool, Outcome::Cancelled, format!("tool '{tool}' was cancelled by the client")),
+        let mut joined = std::pin::pin!(tokio::time::timeout_at(deadline, task));
+        let joined = loop {
+            tokio::select! {
+                Some(note) = next_note(&mut notes) => send_note(peer.as_ref(), note).await,
+                j = &mut joined => break j,
+                _ = ct.cancelled() => return failure(tool, Outcome::Cancelled, format!("tool '{tool}' was cancelled by the client")),
+            }
+        };
+        // Everything the call logged goes out before its result.
+        if let Some(rx) = notes.as_mut() {
+            while let Ok(note) = rx.try_recv() {
+                send_note(peer.as_ref(), note).await;
+            }
         }
+
+        match joined {
+            Ok(Ok(result)) => {
+                let outcome = match &result {
+                    Ok(CallToolResponse::Complete(r)) if r.is_error == Some(true) => {
+                        Outcome::ToolError
+                    }
+                    Ok(_) => Outcome::Ok,
+                    Err(_) => Outcome::ToolError,
+                };
+                (outcome, result)
+            }
+            Ok(Err(e)) if e.is_panic() => {
+                let msg = panic_message(e.into_panic());
+                tracing::error!(panic = %msg, "tool panicked");
+                failure(
+                    tool,
+                    Outcome::Panic,
+                    format!(
+                        "tool '{tool}' crashed with an internal error (panic: {msg}); the server and its other tools are unaffected"
+                    ),
+                )
+            }
+            Ok(Err(_aborted)) => failure(
+                tool,
+                Outcome::Cancelled,
+                format!("tool '{tool}' was aborted"),
+            ),
+            Err(_) => failure(
+                tool,
+                Outcome::Timeout,
+                format!(
+                    "tool '{tool}' timed out after {} (limit set by FLEET_TOOL_TIMEOUT / FLEET_TOOL_TIMEOUTS)",
+                    fmt_duration(limit)
+                ),
+            ),
+        }
+    }
+}
+
+/// Where a call's log events go: the request's peer, and the lowest level the session wants.
+pub type LogSink = Option<(Peer<RoleServer>, LoggingLevel)>;
+
+type BoxedCall =
+    std::pin::Pin<Box<dyn Future<Output = Result<CallToolResponse, ErrorData>> + Send>>;
+
+async fn next_note(
+    rx: &mut Option<
+        tokio::sync::mpsc::UnboundedReceiver<rmcp::model::LoggingMessageNotificationParam>,
+    >,
+) -> Option<rmcp::model::LoggingMessageNotificationParam> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn send_note(
+    peer: Option<&Peer<RoleServer>>,
+    note: rmcp::model::LoggingMessageNotificationParam,
+) {
+    if let Some(peer) = peer
+        && let Err(e) = peer.notify_logging_message(note).await
+    {
+        tracing::debug!(target: "fleet_guard_internal", error = %e, "log notification not delivered");
     }
 }
 
@@ -277,6 +352,7 @@ mod tests {
                 "1",
                 Duration::from_secs(5),
                 CancellationToken::new(),
+                None,
                 async {
                     panic!("kaboom");
                 },
@@ -303,6 +379,7 @@ mod tests {
                 "1",
                 Duration::from_secs(2),
                 CancellationToken::new(),
+                None,
                 async move {
                     tokio::time::sleep(Duration::from_secs(60)).await;
                     f.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -331,7 +408,7 @@ mod tests {
             c2.cancel();
         });
         let r = g
-            .run("wait", "1", Duration::from_secs(30), ct, async {
+            .run("wait", "1", Duration::from_secs(30), ct, None, async {
                 tokio::time::sleep(Duration::from_secs(10)).await;
                 ok("never")
             })
@@ -349,6 +426,7 @@ mod tests {
                 "1",
                 Duration::from_secs(100),
                 CancellationToken::new(),
+                None,
                 async {
                     tokio::time::sleep(Duration::from_secs(50)).await;
                     ok("done")
@@ -363,6 +441,7 @@ mod tests {
                 "2",
                 Duration::from_secs(1),
                 CancellationToken::new(),
+                None,
                 async { ok("x") },
             )
             .await;
@@ -380,6 +459,7 @@ mod tests {
                 "1",
                 Duration::from_secs(1),
                 CancellationToken::new(),
+                None,
                 async { ok("42") },
             )
             .await;
@@ -396,6 +476,7 @@ mod tests {
                 "1",
                 Duration::from_secs(100),
                 CancellationToken::new(),
+                None,
                 async {
                     tokio::time::sleep(Duration::from_secs(3)).await;
                     ok("a")

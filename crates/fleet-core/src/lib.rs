@@ -9,6 +9,8 @@
 //! - [`config`]: `CoreConfig::from_env`, the documented variable table, the error-collecting reader.
 //! - [`cluster`]: the [`Cluster`] trait a cluster crate implements.
 //! - [`server`]: [`Fleet`] (shared state) and [`FleetServer`] (the rmcp handler per session).
+//! - [`session`]: per-session state (log level, client roots); [`progress`]: progress notifications;
+//!   [`logging`]: a call's tracing events as MCP log notifications.
 //! - [`guard`]: Guardrail 1, tool calls isolated with panics, timeouts and overload turned into `isError`.
 //! - [`registration`]: Guardrail 2, self-registration with the gateway (ContextForge or manifest).
 //! - [`netpolicy`]: Guardrail 3, alias-only service URLs in containers.
@@ -31,12 +33,15 @@ mod faults;
 pub mod guard;
 pub mod http;
 pub mod jwt;
+pub mod logging;
 pub mod manifest;
 pub mod metrics;
 pub mod netpolicy;
+pub mod progress;
 pub mod registration;
 pub mod serve;
 pub mod server;
+pub mod session;
 pub mod shutdown;
 pub mod telemetry;
 mod transport;
@@ -46,7 +51,9 @@ use std::{sync::Once, time::Duration};
 pub use cli::run_main;
 pub use cluster::{Cluster, ClusterInfo, Dependency};
 pub use config::{CoreConfig, EnvReader, EnvVar};
+pub use progress::Progress;
 pub use server::{Fleet, FleetServer};
+pub use session::Session;
 
 static CRYPTO: Once = Once::new();
 

@@ -5,6 +5,10 @@
 //! the `Arc<Fleet>`, created by each transport for each session. Tool calls go through
 //! [`crate::guard::Guard`]; unknown tools are a JSON-RPC `-32602`, as the 2025-11-25 spec says.
 
+// Logging (and roots) are deprecated from MCP 2026-07-28 (SEP-2577) but part of 2025-11-25,
+// which this server speaks; the deprecation is about the future protocol, not this use.
+#![allow(deprecated)]
+
 use std::{
     net::SocketAddr,
     sync::{Arc, OnceLock},
@@ -13,18 +17,26 @@ use std::{
 
 use rmcp::{
     ErrorData, RoleServer, ServerHandler,
-    handler::server::{router::tool::ToolRouter, tool::ToolCallContext},
-    model::{
-        CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult,
-        PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+    handler::server::{
+        prompt::PromptContext,
+        router::{prompt::PromptRouter, tool::ToolRouter},
+        tool::ToolCallContext,
     },
-    service::RequestContext,
+    model::{
+        CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult,
+        CompletionInfo, GetPromptRequestParams, GetPromptResponse, Implementation,
+        ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
+        PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse,
+        ServerCapabilities, ServerConfig, SetLevelRequestParams, SubscribeRequestParams, Tool,
+        UnsubscribeRequestParams,
+    },
+    service::{NotificationContext, RequestContext},
 };
 use tokio::sync::watch;
 
 use crate::{
-    cluster::Cluster, config::CoreConfig, guard::Guard, metrics::Metrics,
-    registration::RegistrationState,
+    cluster::Cluster, config::CoreConfig, guard::Guard, metrics::Metrics, progress::Progress,
+    registration::RegistrationState, session::Session,
 };
 
 /// Everything one cluster process shares between sessions and endpoints.
@@ -33,6 +45,8 @@ pub struct Fleet<C: Cluster> {
     pub cluster: C,
     /// The cluster's tools (plus fault-injection tools in debug builds that ask for them).
     pub tools: ToolRouter<C>,
+    /// The cluster's prompts.
+    pub prompts: PromptRouter<C>,
     /// Core configuration.
     pub config: CoreConfig,
     /// Isolation and limits for tool calls.
@@ -75,7 +89,20 @@ impl<C: Cluster> Fleet<C> {
             i.description = Some(info.description.to_owned());
             i
         };
-        let server_info = ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+        let prompts = cluster.prompts();
+        let mut capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_logging()
+            .enable_completions()
+            .enable_prompts()
+            .enable_resources()
+            .build();
+        if cluster.accepts_subscriptions()
+            && let Some(resources) = capabilities.resources.as_mut()
+        {
+            resources.subscribe = Some(true);
+        }
+        let server_info = ServerConfig::new(capabilities)
             .with_server_info(implementation)
             .with_instructions(info.instructions);
         let (registration, _) = watch::channel(RegistrationState::Disabled {
@@ -84,6 +111,7 @@ impl<C: Cluster> Fleet<C> {
         Arc::new(Self {
             cluster,
             tools,
+            prompts,
             config,
             guard,
             metrics,
@@ -123,12 +151,14 @@ impl<C: Cluster> Fleet<C> {
 /// The rmcp handler for one session.
 pub struct FleetServer<C: Cluster> {
     fleet: Arc<Fleet<C>>,
+    session: Arc<Session>,
 }
 
 impl<C: Cluster> Clone for FleetServer<C> {
     fn clone(&self) -> Self {
         Self {
             fleet: self.fleet.clone(),
+            session: self.session.clone(),
         }
     }
 }
@@ -136,11 +166,49 @@ impl<C: Cluster> Clone for FleetServer<C> {
 impl<C: Cluster> FleetServer<C> {
     /// A handler for a new session of `fleet`.
     pub fn new(fleet: Arc<Fleet<C>>) -> Self {
-        Self { fleet }
+        Self {
+            fleet,
+            session: Arc::new(Session::default()),
+        }
+    }
+
+    /// Ask the client for its roots, if it declared the capability, and remember them.
+    #[allow(deprecated)] // Roots are deprecated from 2026-07-28 on but current in 2025-11-25.
+    async fn refresh_roots(&self, peer: &rmcp::Peer<RoleServer>) {
+        let declared = peer
+            .peer_info()
+            .is_some_and(|info| info.capabilities.roots.is_some());
+        if !declared {
+            return;
+        }
+        match tokio::time::timeout(std::time::Duration::from_secs(10), peer.list_roots()).await {
+            Ok(Ok(result)) => {
+                let roots: Vec<String> = result.roots.into_iter().map(|r| r.uri).collect();
+                tracing::debug!(session = %self.session.id, ?roots, "client roots");
+                self.session.set_roots(roots);
+            }
+            Ok(Err(e)) => tracing::debug!(error = %e, "roots/list failed"),
+            Err(_) => tracing::debug!("roots/list timed out"),
+        }
     }
 }
 
 const MAX_LOGGED_ARGS: usize = 512;
+
+/// Tool arguments for a debug log line, serialized (and cut) only if a layer records the event.
+struct LoggedArgs<'a>(Option<&'a rmcp::model::JsonObject>);
+
+impl std::fmt::Display for LoggedArgs<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Some(args) = self.0 else { return Ok(()) };
+        let text = serde_json::Value::Object(args.clone()).to_string();
+        let cut = text
+            .char_indices()
+            .nth(MAX_LOGGED_ARGS)
+            .map_or(text.len(), |(i, _)| i);
+        f.write_str(&text[..cut])
+    }
+}
 
 impl<C: Cluster> ServerHandler for FleetServer<C> {
     fn get_info(&self) -> ServerConfig {
@@ -178,28 +246,146 @@ impl<C: Cluster> ServerHandler for FleetServer<C> {
         };
         let name = tool.name.clone();
         request.name = name.clone();
-        if tracing::enabled!(tracing::Level::DEBUG) {
-            let args = request
-                .arguments
-                .as_ref()
-                .map(|a| serde_json::Value::Object(a.clone()).to_string())
-                .unwrap_or_default();
-            let cut = args
-                .char_indices()
-                .nth(MAX_LOGGED_ARGS)
-                .map_or(args.len(), |(i, _)| i);
-            tracing::debug!(tool = %name, arguments = &args[..cut], "tool call arguments");
-        }
+        tracing::debug!(tool = %name, arguments = %LoggedArgs(request.arguments.as_ref()), "tool call arguments");
         let limit = fleet
             .config
             .timeout_for(&name, fleet.cluster.tool_timeout(&name));
         let ct = context.ct.clone();
         let request_id = context.id.to_string();
+        let peer = context.peer.clone();
+        let mut context = context;
+        let token = context.meta.get_progress_token();
+        context
+            .extensions
+            .insert(Progress::new(peer.clone(), token));
+        context.extensions.insert(self.session.clone());
+        let log = self.session.log_level().map(|level| (peer, level));
         let owned = fleet.clone();
         let call = async move {
             let ctx = ToolCallContext::new(&owned.cluster, request, context);
             owned.tools.call(ctx).await
         };
-        fleet.guard.run(&name, &request_id, limit, ct, call).await
+        fleet
+            .guard
+            .run(&name, &request_id, limit, ct, log, call)
+            .await
+    }
+
+    async fn set_level(
+        &self,
+        request: SetLevelRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        self.session.set_log_level(request.level);
+        Ok(())
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        Ok(ListPromptsResult::with_all_items(
+            self.fleet.prompts.list_all(),
+        ))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        let ctx = PromptContext::new(
+            &self.fleet.cluster,
+            request.name,
+            request.arguments,
+            context,
+        );
+        self.fleet.prompts.get_prompt(ctx).await
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        let resources = self.fleet.cluster.list_resources(&self.session).await?;
+        Ok(ListResourcesResult::with_all_items(resources))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        Ok(ListResourceTemplatesResult::with_all_items(
+            self.fleet.cluster.resource_templates(),
+        ))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        let result = self
+            .fleet
+            .cluster
+            .read_resource(&request.uri, &self.session)
+            .await?;
+        Ok(result.into())
+    }
+
+    async fn complete(
+        &self,
+        request: CompleteRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, ErrorData> {
+        let mut values = self.fleet.cluster.complete(&request).await?;
+        let total = values.len();
+        values.truncate(100);
+        let info = CompletionInfo::with_pagination(values, Some(total as u32), total > 100)
+            .map_err(|e| ErrorData::internal_error(e, None))?;
+        Ok(CompleteResult::new(info))
+    }
+
+    #[allow(deprecated)] // resources/subscribe is legacy-only; sessions before 2026-07-28 still use it.
+    async fn subscribe(
+        &self,
+        request: SubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        if self.fleet.cluster.accepts_subscriptions() {
+            tracing::debug!(uri = %request.uri, "resource subscription");
+            Ok(())
+        } else {
+            Err(ErrorData::method_not_found::<
+                rmcp::model::SubscribeRequestMethod,
+            >())
+        }
+    }
+
+    #[allow(deprecated)]
+    async fn unsubscribe(
+        &self,
+        request: UnsubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        if self.fleet.cluster.accepts_subscriptions() {
+            tracing::debug!(uri = %request.uri, "resource unsubscription");
+            Ok(())
+        } else {
+            Err(ErrorData::method_not_found::<
+                rmcp::model::UnsubscribeRequestMethod,
+            >())
+        }
+    }
+
+    async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
+        self.refresh_roots(&context.peer).await;
+    }
+
+    async fn on_roots_list_changed(&self, context: NotificationContext<RoleServer>) {
+        self.refresh_roots(&context.peer).await;
     }
 }

@@ -2,28 +2,40 @@
 //! transport), text or JSON, filtered by `RUST_LOG`. Panics are logged through tracing too, so a
 //! contained tool panic appears once, as a structured event, instead of as a raw stderr dump.
 
-use tracing_subscriber::{EnvFilter, fmt, layer::SubscriberExt as _, util::SubscriberInitExt as _};
+use tracing_subscriber::{
+    EnvFilter, Layer as _, filter::filter_fn, fmt, layer::SubscriberExt as _,
+    util::SubscriberInitExt as _,
+};
 
-use crate::config::LogFormat;
+use crate::{
+    config::LogFormat,
+    logging::{McpLogLayer, forwardable_target},
+};
 
-/// Install the subscriber; a second call (tests) is a no-op.
+/// Install the subscriber; a second call (tests) is a no-op. Two layers, each with its own
+/// filter: stderr output filtered by `RUST_LOG`, and the MCP log bridge (see `crate::logging`),
+/// which sees every level of fleet-core's and the clusters' events so a client may ask for
+/// `debug` whatever `RUST_LOG` says.
 pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let registry = tracing_subscriber::registry().with(filter);
+    let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let registry = tracing_subscriber::registry()
+        .with(McpLogLayer.with_filter(filter_fn(|meta| forwardable_target(meta.target()))));
     let installed = match format {
         LogFormat::Json => registry
             .with(
                 fmt::layer()
                     .json()
                     .with_writer(std::io::stderr)
-                    .with_current_span(true),
+                    .with_current_span(true)
+                    .with_filter(filter()),
             )
             .try_init(),
         LogFormat::Text => registry
             .with(
                 fmt::layer()
                     .with_writer(std::io::stderr)
-                    .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())),
+                    .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+                    .with_filter(filter()),
             )
             .try_init(),
     };
