@@ -31,5 +31,7 @@ stage "install test tools" scripts/setup.sh python contextforge node
 stage "python SDK clients" .cache/py/bin/python tests/e2e/python_clients.py
 stage "MCP Inspector CLI" tests/e2e/inspector.sh
 stage "MCP conformance suite" tests/e2e/conformance.sh
-stage "gateway e2e (utils)" python3 tests/e2e/gateway_utils.py
+for e2e in tests/e2e/gateway_*.py; do
+  stage "gateway e2e ($(basename "$e2e" .py | sed 's/^gateway_//'))" python3 "$e2e"
+done
 echo "scripts/test.sh: every stage passed"
