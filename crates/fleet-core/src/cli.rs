@@ -121,7 +121,7 @@ where
         );
         return ExitCode::from(EXIT_CONFIG);
     };
-    crate::telemetry::init(core.log_format);
+    crate::telemetry::init(core.log_format, &core.log_filter);
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -148,7 +148,9 @@ fn report(e: CoreError) -> ExitCode {
     e.exit_code()
 }
 
-/// Probe `http://<local host>:$PORT/health`; exit 0 only on `200` with `"status":"ok"`.
+/// Probe `http://<local host>:$PORT/health`; exit 0 only on `200` with `"status":"ok"`, printing
+/// the health document (one JSON line) so scripts can read the registration state through
+/// `podman exec <container> /usr/local/bin/cluster healthcheck`.
 fn healthcheck(name: &str) -> ExitCode {
     let env = ProcessEnv;
     let mut r = EnvReader::new(&env);
@@ -179,14 +181,18 @@ fn healthcheck(name: &str) -> ExitCode {
                 let status = resp.status();
                 let body: serde_json::Value = resp.json().await.map_err(|e| e.to_string())?;
                 if status.is_success() && body["status"] == "ok" {
-                    Ok(())
+                    Ok(body)
                 } else {
                     Err(format!("HTTP {status}: {body}"))
                 }
             })
         });
     match outcome {
-        Ok(()) => ExitCode::from(EXIT_OK),
+        Ok(body) => {
+            // The health document (registration state included) for `podman exec … healthcheck`.
+            let _ = writeln!(std::io::stdout(), "{body}");
+            ExitCode::from(EXIT_OK)
+        }
         Err(e) => {
             let _ = writeln!(std::io::stderr(), "{name} healthcheck: {url}: {e}");
             ExitCode::from(EXIT_FAILURE)

@@ -10,7 +10,7 @@ use std::{future::Future, time::Duration};
 use rmcp::{
     ErrorData,
     handler::server::router::{prompt::PromptRouter, tool::ToolRouter},
-    model::{CompleteRequestParams, ReadResourceResult, Resource, ResourceTemplate},
+    model::{CompleteRequestParams, JsonObject, ReadResourceResult, Resource, ResourceTemplate},
 };
 use serde::Serialize;
 
@@ -114,5 +114,11 @@ pub trait Cluster: Send + Sync + Sized + 'static {
     /// Whether `resources/subscribe` is accepted. Default: no (the capability is not advertised).
     fn accepts_subscriptions(&self) -> bool {
         false
+    }
+
+    /// Hide secrets (tokens, header values, passwords) in a call's `arguments` before they are
+    /// written to the debug log. Default: unchanged.
+    fn redact_arguments(&self, tool: &str, arguments: &mut JsonObject) {
+        let _ = (tool, arguments);
     }
 }

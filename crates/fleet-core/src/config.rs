@@ -449,7 +449,7 @@ pub const CORE_VARS: &[EnvVar] = &[
     EnvVar {
         name: "RUST_LOG",
         default: "info",
-        help: "Log filter (tracing EnvFilter syntax), e.g. info,fleet_core=debug",
+        help: "Log filter (tracing EnvFilter syntax), e.g. info,fleet_core=debug; rmcp stays at info unless named, as its debug lines print whole requests",
     },
 ];
 
@@ -579,6 +579,9 @@ pub struct CoreConfig {
     pub shutdown_grace: Duration,
     /// Log format.
     pub log_format: LogFormat,
+    /// The stderr log filter (`RUST_LOG`), with rmcp capped at `info` unless named (see
+    /// [`log_filter`]).
+    pub log_filter: String,
     /// Serve the fault-injection tools (debug builds only).
     pub fault_tools: bool,
 }
@@ -658,6 +661,10 @@ impl CoreConfig {
             }
         }
 
+        let log_filter = log_filter(&r.string("RUST_LOG", "info"));
+        if let Err(e) = tracing_subscriber::EnvFilter::try_new(&log_filter) {
+            r.problem("RUST_LOG", format!("not a log filter: {e}"));
+        }
         let log_format = match r
             .string("FLEET_LOG_FORMAT", "text")
             .to_ascii_lowercase()
@@ -707,6 +714,7 @@ impl CoreConfig {
                 .duration("FLEET_SESSION_IDLE_TIMEOUT", DEFAULT_SESSION_IDLE_TIMEOUT),
             shutdown_grace: r.duration("FLEET_SHUTDOWN_GRACE", DEFAULT_SHUTDOWN_GRACE),
             log_format,
+            log_filter,
             fault_tools: read_fault_tools(r),
         }
     }
@@ -729,6 +737,19 @@ impl CoreConfig {
             .copied()
             .or(cluster_default)
             .unwrap_or(self.tool_timeout)
+    }
+}
+
+/// The effective stderr filter for `RUST_LOG=spec`: rmcp logs every request in full (tool
+/// arguments: file contents, tokens) at `debug`, so unless the operator names rmcp in the filter
+/// it is capped at `info`. fleet-core's own argument logging is redacted by the cluster.
+pub fn log_filter(spec: &str) -> String {
+    let spec = spec.trim();
+    let spec = if spec.is_empty() { "info" } else { spec };
+    if spec.contains("rmcp") {
+        spec.to_owned()
+    } else {
+        format!("{spec},rmcp=info")
     }
 }
 
@@ -1050,6 +1071,16 @@ mod tests {
         let cfg = CoreConfig::from_source("x", &env(&with_token.into_iter().collect::<Vec<_>>()))
             .unwrap();
         assert!(matches!(cfg.registration.unwrap().auth, GatewayAuth::Bearer(ref t) if t == "tok"));
+    }
+
+    #[test]
+    fn rmcp_request_dumps_stay_off_unless_asked_for() {
+        assert_eq!(log_filter("debug"), "debug,rmcp=info");
+        assert_eq!(log_filter(""), "info,rmcp=info");
+        assert_eq!(log_filter("info,rmcp=debug"), "info,rmcp=debug");
+        let err =
+            CoreConfig::from_source("x", &env(&[("RUST_LOG", "info,=nonsense=")])).unwrap_err();
+        assert_eq!(err.problems[0].var, "RUST_LOG");
     }
 
     #[test]

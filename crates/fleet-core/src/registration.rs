@@ -431,7 +431,7 @@ pub async fn run<C: Cluster>(
                 }
             }
         };
-        tracing::info!(gateway = %client.cfg.gateway_url, advertised = %client.cfg.advertise_url, gateway_id = ?id, attempt, "registered with the gateway");
+        tracing::info!(gateway = %client.cfg.gateway_url, advertised = %client.cfg.advertise_url, gateway_id = id.as_deref().unwrap_or("-"), attempt, "registered with the gateway");
         attempt = 0;
         fleet.metrics.registered.set(1);
         let since = unix_now();

@@ -195,13 +195,19 @@ impl<C: Cluster> FleetServer<C> {
 
 const MAX_LOGGED_ARGS: usize = 512;
 
-/// Tool arguments for a debug log line, serialized (and cut) only if a layer records the event.
-struct LoggedArgs<'a>(Option<&'a rmcp::model::JsonObject>);
+/// Tool arguments for a debug log line, redacted by the cluster, serialized (and cut) only if a
+/// layer records the event.
+struct LoggedArgs<'a>(
+    Option<&'a rmcp::model::JsonObject>,
+    &'a (dyn Fn(&mut rmcp::model::JsonObject) + Sync),
+);
 
 impl std::fmt::Display for LoggedArgs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let Some(args) = self.0 else { return Ok(()) };
-        let text = serde_json::Value::Object(args.clone()).to_string();
+        let mut args = args.clone();
+        (self.1)(&mut args);
+        let text = serde_json::Value::Object(args).to_string();
         let cut = text
             .char_indices()
             .nth(MAX_LOGGED_ARGS)
@@ -246,7 +252,9 @@ impl<C: Cluster> ServerHandler for FleetServer<C> {
         };
         let name = tool.name.clone();
         request.name = name.clone();
-        tracing::debug!(tool = %name, arguments = %LoggedArgs(request.arguments.as_ref()), "tool call arguments");
+        let redact =
+            |args: &mut rmcp::model::JsonObject| fleet.cluster.redact_arguments(&name, args);
+        tracing::debug!(tool = %name, arguments = %LoggedArgs(request.arguments.as_ref(), &redact), "tool call arguments");
         let limit = fleet
             .config
             .timeout_for(&name, fleet.cluster.tool_timeout(&name));

@@ -13,11 +13,11 @@ use crate::{
 };
 
 /// Install the subscriber; a second call (tests) is a no-op. Two layers, each with its own
-/// filter: stderr output filtered by `RUST_LOG`, and the MCP log bridge (see `crate::logging`),
+/// filter: stderr output filtered by `stderr_filter` (`CoreConfig::log_filter`), and the MCP log bridge (see `crate::logging`),
 /// which sees every level of fleet-core's and the clusters' events so a client may ask for
 /// `debug` whatever `RUST_LOG` says.
-pub fn init(format: LogFormat) {
-    let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+pub fn init(format: LogFormat, stderr_filter: &str) {
+    let filter = || EnvFilter::try_new(stderr_filter).unwrap_or_else(|_| EnvFilter::new("info"));
     let registry = tracing_subscriber::registry()
         .with(McpLogLayer.with_filter(filter_fn(|meta| forwardable_target(meta.target()))));
     let installed = match format {

@@ -134,7 +134,7 @@ async fn start() -> String {
     ]
     .into_iter()
     .collect();
-    fleet_core::telemetry::init(fleet_core::config::LogFormat::Text);
+    fleet_core::telemetry::init(fleet_core::config::LogFormat::Text, "info");
     let fleet = Fleet::new(
         Probe,
         CoreConfig::from_source("sanctuary-probe", &env).unwrap(),
