@@ -1,0 +1,7 @@
+//! `sanctuary-network`: reads its settings and hands the cluster to fleet-core, which serves it.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    fleet_core::run_main(|env, _core| sanctuary_network::NetworkServer::from_env(env))
+}
