@@ -7,8 +7,14 @@
 //!   SSE client any more, so [`sse_transport`] adapts `GET /sse` + `POST /messages` into an rmcp
 //!   transport), [`stdio_client`] spawns the binary with no `PORT`.
 //! - [`call`], [`text`] and [`structured`] make assertions short.
+//! - [`ollama`]: a stand-in for Ollama's HTTP API (`/api/embed`, `/api/chat`, `/api/tags`) with
+//!   configurable delays, also built as the `ollama-standin` binary; [`chroma`]: a real ChromaDB
+//!   (`chroma run`) on a free loopback port, stoppable and restartable.
 //!
 //! Only test code depends on this crate; nothing here reaches a release binary.
+
+pub mod chroma;
+pub mod ollama;
 
 use std::{
     collections::HashMap,
