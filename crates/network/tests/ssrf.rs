@@ -318,3 +318,46 @@ async fn the_dangerous_off_switch_disables_the_guard() {
     assert!(text(&r).starts_with("cannot reach"), "{}", text(&r));
     client.cancel().await.unwrap();
 }
+
+#[tokio::test]
+async fn an_allow_listed_name_reaches_its_private_address_end_to_end() {
+    // A trusted internal service named in NET_ALLOW (here pinned to a loopback server) is
+    // fetched all the way through: the resolver and the check after the response agree.
+    let page = site(axum::Router::new().route(
+        "/api/v2/heartbeat",
+        axum::routing::get(|| async { "nanosecond heartbeat 42" }),
+    ))
+    .await;
+    let port = page.addr.port();
+    let (_server, client) = common::client(&[
+        ("NET_ALLOW", "vector-db.internal.test"),
+        ("NET_STATIC_HOSTS", "vector-db.internal.test=127.0.0.1"),
+    ])
+    .await;
+    let url = format!("http://vector-db.internal.test:{port}/api/v2/heartbeat");
+    let r = call(
+        &client,
+        "fetch",
+        args(&[("url", json!(url)), ("raw", json!(true))]),
+    )
+    .await
+    .unwrap();
+    assert!(
+        !is_error(&r) && text(&r).contains("nanosecond heartbeat 42"),
+        "{}",
+        text(&r)
+    );
+    // A name that is not listed, pinned to the same address, is still refused.
+    let (_server, other) = common::client(&[
+        ("NET_ALLOW", "vector-db.internal.test"),
+        ("NET_STATIC_HOSTS", "other.internal.test=127.0.0.1"),
+    ])
+    .await;
+    assert_refused(
+        &other,
+        &format!("http://other.internal.test:{port}/"),
+        "loopback",
+    )
+    .await;
+    client.cancel().await.unwrap();
+}

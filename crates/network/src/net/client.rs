@@ -462,8 +462,11 @@ impl Engine {
         }
         let mut resp = rb.send().await.map_err(|e| map_send_error(&e, url, hop))?;
         let headers_at = Instant::now();
+        // The same rule the resolver applied, with the host as the URL names it (an allow-listed
+        // name may lead to a private address).
+        let named = url.host_str().unwrap_or_default();
         if let Some(addr) = resp.remote_addr()
-            && let Err(r) = self.policy.check_addr(&addr.ip().to_string(), addr.ip())
+            && let Err(r) = self.policy.check_addr(named, addr.ip())
         {
             // Unreachable while the resolver filters every answer; kept as a second wall.
             return Err(NetError::Refused {
