@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -170,6 +171,21 @@ def check_calls(clusters: list[str]) -> None:
         check(f"{c}-{tool} through the gateway's /rpc", status == 200 and ok(result, text), text[:300] or body)
 
 
+def check_aliases(clusters: list[str], entries: dict[str, dict]) -> None:
+    # Guardrail 3: every service answers to both spellings of its alias on the fleet networks (looked
+    # up from inside the gateway's container), and the gateway calls each cluster by alias, not IP.
+    names = clusters + ["sanctuary-vector-db", "sanctuary-ollama"]
+    aliases = [n for c in names for n in (c, c.replace("-", "_"))]
+    probe = "import socket, sys\nfor n in sys.argv[1:]:\n    print(n, socket.gethostbyname(n))"
+    out = podman("exec", "sanctuary-gateway", "python3", "-c", probe, *aliases, check_rc=False)
+    resolved = dict(line.split() for line in out.stdout.splitlines() if len(line.split()) == 2)
+    check(f"all {len(aliases)} aliases (hyphenated and underscored) resolve on the fleet networks",
+          out.returncode == 0 and set(resolved) == set(aliases), out.stderr[-500:] or resolved)
+    for c in clusters:
+        url = (entries.get(c) or {}).get("url", "")
+        check(f"the gateway calls {c} by its alias", url.startswith(f"http://{c}:8000/"), url)
+
+
 def check_limits() -> None:
     for c, (cpus, mem) in LIMITS.items():
         if c not in running_containers():
@@ -209,7 +225,8 @@ def main() -> None:
         check_all_up(expected)
         check("every container is running", set(expected) <= set(running_containers()), running_containers())
         wait_for("gateway health", lambda: http_json("GET", GATEWAY + "/health", timeout=5)[0] == 200, timeout=180, interval=2)
-        check_registrations(clusters)
+        entries = check_registrations(clusters)
+        check_aliases(clusters, entries)
         check_calls(clusters)
         check_limits()
         check_crash_restart()
@@ -218,7 +235,10 @@ def main() -> None:
     finally:
         fleet("down", "-v")
     left = [c for c in podman("ps", "-a", "--format", "{{.Names}}").stdout.split() if c.startswith("sanctuary-")]
-    vols = [v for v in podman("volume", "ls", "--format", "{{.Name}}").stdout.split() if v.startswith("sanctuary_")]
+    # The fleet's named volumes, as compose.yaml names them (other projects' volumes are not ours).
+    ours = set(re.findall(r"\{name: (sanctuary_\w+)\}", (ROOT / "compose.yaml").read_text()))
+    vols = [v for v in podman("volume", "ls", "--format", "{{.Name}}").stdout.split() if v in ours]
+    check("compose.yaml names the fleet's volumes", len(ours) >= 5, sorted(ours))
     nets = [n for n in podman("network", "ls", "--format", "{{.Name}}").stdout.split() if n.startswith("sanctuary-fleet")]
     check("down -v removed every container", not left, left)
     check("down -v removed every volume", not vols, vols)
