@@ -18,6 +18,7 @@ import hmac
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -186,6 +187,61 @@ def check_aliases(clusters: list[str], entries: dict[str, dict]) -> None:
         check(f"the gateway calls {c} by its alias", url.startswith(f"http://{c}:8000/"), url)
 
 
+def reach(container: str, host: str, port: int) -> str:
+    # Connect from inside `container`'s network namespace (clusters are FROM scratch, and podman-compose
+    # puts them in a pod, which `--network container:` cannot join): this Python, entered into the
+    # namespace with nsenter. `host` must be an address, since the host's resolver is not reachable
+    # from there. Returns "open" or "closed <why>".
+    pid = podman("inspect", container, "--format", "{{.State.Pid}}").stdout.strip()
+    probe = ("import socket, sys\ntry:\n    socket.create_connection((sys.argv[1], int(sys.argv[2])), 5).close()\n"
+             "    print('open')\nexcept OSError as e:\n    print('closed', e)")
+    out = sh("nsenter", "-t", pid, "-n", sys.executable, "-c", probe, host, str(port), check_rc=False)
+    return out.stdout.strip() or out.stderr.strip()[-300:]
+
+
+def addresses(container: str) -> dict[str, str]:
+    nets = json.loads(podman("inspect", container).stdout)[0]["NetworkSettings"]["Networks"]
+    return {name: n.get("IPAddress", "") for name, n in nets.items()}
+
+
+def check_least_privilege(clusters: list[str]) -> None:
+    for c in clusters:
+        info = json.loads(podman("inspect", c).stdout)[0]
+        host, cfg = info["HostConfig"], info["Config"]
+        check(f"{c} runs as uid 65532 on a read-only root filesystem with no capabilities",
+              cfg.get("User") == "65532:65532" and host.get("ReadonlyRootfs") is True
+              and not (info.get("EffectiveCaps") or []),
+              {"User": cfg.get("User"), "ReadonlyRootfs": host.get("ReadonlyRootfs"), "EffectiveCaps": info.get("EffectiveCaps")})
+        mounts = {m["Destination"]: m for m in info.get("Mounts", [])}
+        expected = {"sanctuary-utils": set(), "sanctuary-network": set(), "sanctuary-filesystem": {"/workspace", "/audit"},
+                    "sanctuary-git": {"/repo", "/audit"}, "sanctuary-cortex": {"/state", "/models", "/sources"}}[c]
+        check(f"{c} mounts exactly {sorted(expected) or 'nothing'}", set(mounts) == expected, sorted(mounts))
+        if c == "sanctuary-filesystem" and "/workspace" in mounts:
+            check(f"{c}'s workspace is mounted read-only", mounts["/workspace"].get("RW") is False, mounts["/workspace"])
+    if "sanctuary-filesystem" not in clusters:
+        return
+    # The filesystem cluster sits on the internal network only: the gateway yes, anything else no.
+    fs_nets = addresses("sanctuary-filesystem")
+    check("sanctuary-filesystem is on the internal network only", list(fs_nets) == ["sanctuary-fleet-internal"], fs_nets)
+    gw_ip = addresses("sanctuary-gateway").get("sanctuary-fleet-internal", "")
+    to_gateway = reach("sanctuary-filesystem", gw_ip, 4444)
+    check(f"sanctuary-filesystem reaches the gateway ({gw_ip}:4444, to register)", to_gateway == "open", to_gateway)
+    db_ip = addresses("sanctuary-vector-db").get("sanctuary-fleet", "")
+    to_chroma = reach("sanctuary-filesystem", db_ip, 8000)
+    check(f"sanctuary-filesystem cannot reach the vector database ({db_ip}:8000)", to_chroma.startswith("closed"), to_chroma)
+    try:
+        public = socket.gethostbyname("pypi.org")
+    except OSError as e:
+        print(f"# note: the host cannot resolve pypi.org ({e}): the route-out check is skipped")
+        return
+    control = reach("sanctuary-network", public, 443) if "sanctuary-network" in clusters else "closed (no network cluster)"
+    outside = reach("sanctuary-filesystem", public, 443)
+    check(f"sanctuary-filesystem has no route out of the fleet (pypi.org, {public}:443)", outside.startswith("closed"), outside)
+    # The control: the same probe from a cluster that is meant to have a route out.
+    print(f"# control: sanctuary-network to pypi.org ({public}:443): {control}"
+          + ("" if control == "open" else " (no egress from the fleet network here: the check above proves less)"))
+
+
 def check_limits() -> None:
     for c, (cpus, mem) in LIMITS.items():
         if c not in running_containers():
@@ -227,6 +283,7 @@ def main() -> None:
         wait_for("gateway health", lambda: http_json("GET", GATEWAY + "/health", timeout=5)[0] == 200, timeout=180, interval=2)
         entries = check_registrations(clusters)
         check_aliases(clusters, entries)
+        check_least_privilege(clusters)
         check_calls(clusters)
         check_limits()
         check_crash_restart()
