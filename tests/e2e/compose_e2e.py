@@ -289,7 +289,9 @@ def main() -> None:
         check_crash_restart()
         if "sanctuary-cortex" in clusters:
             check_cortex_persistence()
+        check_external_gateway(clusters)
     finally:
+        podman("rm", "-f", "-v", EXTERNAL_GATEWAY, check_rc=False)
         fleet("down", "-v")
     left = [c for c in podman("ps", "-a", "--format", "{{.Names}}").stdout.split() if c.startswith("sanctuary-")]
     # The fleet's named volumes, as compose.yaml names them (other projects' volumes are not ours).
@@ -320,6 +322,35 @@ def check_cortex_persistence() -> None:
     wait_for("cortex registered again", lambda: "sanctuary-cortex" in gateways(), timeout=120, interval=2)
     ok, detail = cortex_finds_marker()
     check("after down and up, cortex still finds the marker (Chroma and state volumes kept)", ok, detail)
+
+
+EXTERNAL_GATEWAY = "sanctuary-e2e-external-gateway"
+
+
+def check_external_gateway(clusters: list[str]) -> None:
+    """ADR 058: a gateway that is not part of the compose project joins the fleet's two networks under
+    the alias `sanctuary-gateway` (docs/DEPLOYMENT.md's commands); every cluster finds it and registers
+    with it on its own, and calls routed through it reach the fleet, the filesystem cluster included."""
+    info = json.loads(podman("inspect", "sanctuary-gateway").stdout)[0]
+    env = [e for e in info["Config"]["Env"] if not e.startswith(("HOSTNAME=", "container="))]
+    podman("rm", "-f", "sanctuary-gateway")
+    check("the compose gateway is gone", "sanctuary-gateway" not in running_containers(), running_containers())
+    run = ["run", "-d", "--name", EXTERNAL_GATEWAY, "-p", "127.0.0.1:4444:4444"]
+    for e in env:
+        run += ["-e", e]
+    podman(*run, info["ImageName"])  # its own, empty database: it knows no cluster yet
+    for net in ("sanctuary-fleet", "sanctuary-fleet-internal"):
+        podman("network", "connect", "--alias", "sanctuary-gateway", net, EXTERNAL_GATEWAY)
+    up = wait_for("external gateway health", lambda: http_json("GET", GATEWAY + "/health", timeout=5)[0] == 200, timeout=180, interval=2)
+    check("an external gateway attached by alias is up", bool(up))
+    got = wait_for("every cluster registered with the external gateway",
+                   lambda: (g := gateways()) and all(c in g for c in clusters) and g, timeout=180, interval=2) or {}
+    check(f"all {len(clusters)} clusters registered themselves with the external gateway", all(c in got for c in clusters), sorted(got))
+    for c in ("sanctuary-utils", "sanctuary-filesystem"):
+        if c in clusters:
+            tool, args, ok = CALLS[c]
+            status, body, result, text = rpc(f"{c}-{tool}", args)
+            check(f"{c}-{tool} through the external gateway", status == 200 and ok(result, text), text[:300] or body)
 
 
 if __name__ == "__main__":
