@@ -29,6 +29,8 @@ import sys
 import time
 from pathlib import Path
 
+from mcp_stdio import StdioServer, text_of
+
 TOP_DIRS = 64
 SUB_DIRS = 16
 FILES_PER_DIR = 52
@@ -99,66 +101,6 @@ def generate(tree: Path) -> None:
     print(f"# generated {TOP_DIRS * SUB_DIRS * FILES_PER_DIR} files, {total / 1e6:.0f} MB in {time.monotonic() - t0:.0f}s", file=sys.stderr)
 
 
-class StdioServer:
-    """An MCP server on stdio, driven by newline-delimited JSON-RPC."""
-
-    def __init__(self, argv: list[str], env: dict[str, str]):
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
-        self.next_id = 1
-        init = self.rpc("initialize", {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "bench", "version": "0"}})
-        self.name = init["result"]["serverInfo"]["name"]
-        self.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
-
-    def send(self, msg: dict) -> None:
-        assert self.proc.stdin
-        self.proc.stdin.write((json.dumps(msg) + "\n").encode())
-        self.proc.stdin.flush()
-
-    def rpc(self, method: str, params: dict) -> dict:
-        rid = self.next_id
-        self.next_id += 1
-        self.send({"jsonrpc": "2.0", "id": rid, "method": method, "params": params})
-        assert self.proc.stdout
-        while True:
-            line = self.proc.stdout.readline()
-            if not line:
-                raise RuntimeError(f"{method}: server closed stdout")
-            msg = json.loads(line)
-            if msg.get("id") == rid and "method" not in msg:
-                return msg
-            if "method" in msg and "id" in msg:  # a request from the server (roots/list): decline
-                self.send({"jsonrpc": "2.0", "id": msg["id"], "error": {"code": -32601, "message": "not supported"}})
-
-    def call(self, tool: str, args: dict) -> tuple[dict, float]:
-        t0 = time.perf_counter()
-        msg = self.rpc("tools/call", {"name": tool, "arguments": args})
-        dt = time.perf_counter() - t0
-        res = msg.get("result") or {}
-        if "error" in msg or res.get("isError"):
-            raise RuntimeError(f"{tool} failed: {json.dumps(msg)[:500]}")
-        return res, dt
-
-    def cpu_s(self) -> float:
-        """User + system CPU seconds used by the server so far."""
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def status_kb(self, key: str) -> int:
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-        return 0
-
-    def close(self) -> None:
-        if self.proc.stdin:
-            self.proc.stdin.close()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-
 def run_rg(args: list[str]) -> tuple[float, int, str, float]:
     """One rg run: wall time, peak RSS (KiB), stdout and CPU seconds (user + system)."""
     t0 = time.perf_counter()
@@ -177,10 +119,6 @@ def ms(xs: list[float]) -> str:
 
 def mib(kb: int) -> str:
     return f"{kb / 1024:.1f}"
-
-
-def text_of(res: dict) -> str:
-    return "".join(c.get("text", "") for c in res.get("content", []))
 
 
 def count_tree(nodes: list[dict]) -> int:
@@ -209,7 +147,7 @@ def main() -> None:
     print()
 
     # grep against ripgrep.
-    ours = StdioServer([a.bin], ours_env)
+    ours = StdioServer("sanctuary-filesystem", [a.bin], ours_env)
     searches = [
         ("rare literal", ["-F", LITERAL], {"pattern": LITERAL, "literal": True, "case": "sensitive"}),
         ("regex", [REGEX], {"pattern": REGEX, "case": "sensitive"}),
@@ -223,7 +161,7 @@ def main() -> None:
         # Warm-up, and the counts both must agree on.
         _, _, out, _ = run_rg(["--count", *rg_args, str(tree)])
         rg_lines = sum(int(l.rsplit(":", 1)[1]) for l in out.splitlines() if l)
-        res, _ = ours.call("grep", tool_args)
+        _, res = ours.call("grep", tool_args)
         our_lines = res["structuredContent"]["total_matches"]
         if rg_lines != our_lines or res["structuredContent"].get("truncated"):
             raise SystemExit(f"{label}: rg found {rg_lines} lines, grep {our_lines} ({res['structuredContent'].get('truncated')})")
@@ -233,7 +171,7 @@ def main() -> None:
             rg_rss = max(rg_rss, rss)
             rg_cpu += cpu
             before = ours.cpu_s()
-            _, dt = ours.call("grep", tool_args)
+            dt = ours.call("grep", tool_args)[0] / 1000
             our_cpu += ours.cpu_s() - before
             our_times.append(dt)
         ratio = statistics.median(our_times) / statistics.median(rg_times)
@@ -246,8 +184,8 @@ def main() -> None:
     print()
 
     # directory_tree and search_files against server-filesystem.
-    peer = StdioServer(["node", a.peer, str(tree)], env)
-    ours = StdioServer([a.bin], ours_env)
+    peer = StdioServer("server-filesystem", ["node", a.peer, str(tree)], env)
+    ours = StdioServer("sanctuary-filesystem", [a.bin], ours_env)
     calls = [
         ("directory_tree", {"path": str(tree)}, {"path": str(tree)}),
         ("search_files", {"path": str(tree), "pattern": "**/mod_1*.py"}, {"path": str(tree), "pattern": "**/mod_1*.py"}),
@@ -255,8 +193,8 @@ def main() -> None:
     rows = []
     for tool, peer_args, our_args in calls:
         peer_times, our_times, peer_cpu, our_cpu = [], [], 0.0, 0.0
-        res_p, _ = peer.call(tool, peer_args)
-        res_o, _ = ours.call(tool, our_args)
+        _, res_p = peer.call(tool, peer_args)
+        _, res_o = ours.call(tool, our_args)
         if tool == "directory_tree":
             n_peer = count_tree(json.loads(text_of(res_p)))
             n_ours = res_o["structuredContent"]["entries"]
@@ -267,11 +205,11 @@ def main() -> None:
             raise SystemExit(f"{tool}: server-filesystem {n_peer} entries, sanctuary-filesystem {n_ours}")
         for _ in range(a.runs):
             before = peer.cpu_s()
-            _, dt = peer.call(tool, peer_args)
+            dt = peer.call(tool, peer_args)[0] / 1000
             peer_cpu += peer.cpu_s() - before
             peer_times.append(dt)
             before = ours.cpu_s()
-            _, dt = ours.call(tool, our_args)
+            dt = ours.call(tool, our_args)[0] / 1000
             our_cpu += ours.cpu_s() - before
             our_times.append(dt)
         rows.append((tool, n_peer, peer_times, our_times, peer_cpu / a.runs, our_cpu / a.runs))
@@ -280,11 +218,11 @@ def main() -> None:
     ours.close()
 
     # The same with the default caps: a bounded answer.
-    capped = StdioServer([a.bin], dict(env, FS_ROOTS=str(tree), RUST_LOG="warn"))
-    res, _ = capped.call("directory_tree", {"path": str(tree)})
+    capped = StdioServer("sanctuary-filesystem", [a.bin], dict(env, FS_ROOTS=str(tree), RUST_LOG="warn"))
+    _, res = capped.call("directory_tree", {"path": str(tree)})
     capped_times = []
     for _ in range(a.runs):
-        _, dt = capped.call("directory_tree", {"path": str(tree)})
+        dt = capped.call("directory_tree", {"path": str(tree)})[0] / 1000
         capped_times.append(dt)
     capped_entries = res["structuredContent"]["entries"]
     capped_peak = capped.status_kb("VmHWM")

@@ -15,13 +15,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
+
+from mcp_stdio import StdioServer, text_of
 
 MODIFIED = 20
 
@@ -71,59 +71,6 @@ def gen(path: Path, commits: int, files: int) -> None:
     print(f"bench_git: {path}: {count} commits, {tracked} files, {MODIFIED} modified", file=sys.stderr)
 
 
-class StdioServer:
-    """One MCP server on stdio, spoken to with newline-delimited JSON-RPC."""
-
-    def __init__(self, label: str, command: str, env: dict[str, str]):
-        self.label = label
-        self.proc = subprocess.Popen(command, shell=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, env=env, text=True, bufsize=1)
-        self.next_id = 0
-        self.request("initialize", {"protocolVersion": "2025-11-25", "capabilities": {},
-                                    "clientInfo": {"name": "bench_git", "version": "1"}})
-        self.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
-
-    def send(self, msg: dict) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(json.dumps(msg) + "\n")
-        self.proc.stdin.flush()
-
-    def request(self, method: str, params: dict) -> dict:
-        self.next_id += 1
-        rid = self.next_id
-        self.send({"jsonrpc": "2.0", "id": rid, "method": method, "params": params})
-        assert self.proc.stdout is not None
-        while True:
-            line = self.proc.stdout.readline()
-            if not line:
-                raise SystemExit(f"{self.label} closed its stdout")
-            msg = json.loads(line)
-            if msg.get("id") == rid:
-                if "error" in msg:
-                    raise SystemExit(f"{self.label} {method}: {msg['error']}")
-                return msg["result"]
-
-    def call(self, tool: str, args: dict) -> tuple[float, dict]:
-        t = time.perf_counter()
-        res = self.request("tools/call", {"name": tool, "arguments": args})
-        elapsed = (time.perf_counter() - t) * 1000
-        if res.get("isError"):
-            raise SystemExit(f"{self.label} {tool} failed: {res}")
-        return elapsed, res
-
-    def close(self) -> None:
-        if self.proc.stdin:
-            self.proc.stdin.close()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-
-
-def text_of(res: dict) -> str:
-    return "".join(c.get("text", "") for c in res.get("content", []))
-
-
 def run(repo: Path, servers: list[tuple[str, str]], n: int) -> None:
     repo = repo.resolve()
     env = dict(os.environ, GIT_BASE_DIRS=str(repo.parent), GIT_REPO_PATH=str(repo), RUST_LOG="warn",
@@ -134,7 +81,7 @@ def run(repo: Path, servers: list[tuple[str, str]], n: int) -> None:
         ("unstaged diff (20 files)", "git_diff_unstaged", {"repo_path": str(repo)}),
         ("diff against HEAD~100", "git_diff", {"repo_path": str(repo), "target": "HEAD~100"}),
     ]
-    running = [StdioServer(label, cmd, env) for label, cmd in servers]
+    running = [StdioServer(label, ["sh", "-c", f"exec {cmd}"], env) for label, cmd in servers]
     try:
         print("| operation | server | p50 ms | p90 ms | min ms | n | answer |")
         print("|---|---|---|---|---|---|---|")

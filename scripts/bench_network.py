@@ -16,15 +16,14 @@ up each server so that neither robots.txt nor a page cache short-cuts the work.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shlex
 import statistics
-import subprocess
 import sys
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from mcp_stdio import StdioServer, text_of
 
 SECTION = """
 <section id="s{i}">
@@ -83,73 +82,14 @@ def serve(body: bytes) -> tuple[ThreadingHTTPServer, str]:
     return httpd, f"http://127.0.0.1:{httpd.server_address[1]}/page.html"
 
 
-def rss_kib(pid: int, field: str) -> int | None:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        return None
-    return None
+def fetch(s: StdioServer, url: str) -> tuple[float, str]:
+    ms, result = s.call("fetch", {"url": url, "max_length": 5000})
+    return ms, text_of(result)
 
 
-class Server:
-    """One MCP server on stdio, spoken to with raw JSON-RPC lines."""
-
-    def __init__(self, name: str, command: str) -> None:
-        self.name = name
-        self.proc = subprocess.Popen(
-            shlex.split(command), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            env=dict(os.environ, RUST_LOG="warn"),
-        )
-        self.next_id = 0
-        self.request("initialize", {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "bench_network", "version": "1"}})
-        self.notify("notifications/initialized")
-
-    def send(self, msg: dict) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write((json.dumps(msg) + "\n").encode())
-        self.proc.stdin.flush()
-
-    def notify(self, method: str) -> None:
-        self.send({"jsonrpc": "2.0", "method": method})
-
-    def request(self, method: str, params: dict) -> dict:
-        self.next_id += 1
-        self.send({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params})
-        assert self.proc.stdout is not None
-        while True:
-            line = self.proc.stdout.readline()
-            if not line:
-                raise RuntimeError(f"{self.name} closed its stdout")
-            msg = json.loads(line)
-            if msg.get("id") == self.next_id:
-                if "error" in msg:
-                    raise RuntimeError(f"{self.name}: {msg['error']}")
-                return msg["result"]
-
-    def fetch(self, url: str) -> tuple[float, str]:
-        t0 = time.perf_counter()
-        result = self.request("tools/call", {"name": "fetch", "arguments": {"url": url, "max_length": 5000}})
-        elapsed = (time.perf_counter() - t0) * 1000
-        text = "".join(c.get("text", "") for c in result.get("content", []))
-        if result.get("isError"):
-            raise RuntimeError(f"{self.name}: {text[:300]}")
-        return elapsed, text
-
-    def markdown_length(self, url: str) -> int:
-        """Characters of the whole converted page (one more call with the largest max_length)."""
-        result = self.request("tools/call", {"name": "fetch", "arguments": {"url": url, "max_length": 999999}})
-        return sum(len(c.get("text", "")) for c in result.get("content", []))
-
-    def stop(self) -> None:
-        if self.proc.stdin:
-            self.proc.stdin.close()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+def markdown_length(s: StdioServer, url: str) -> int:
+    """Characters of the whole converted page (one more call with the largest max_length)."""
+    return len(text_of(s.request("tools/call", {"name": "fetch", "arguments": {"url": url, "max_length": 999999}})))
 
 
 def pct(samples: list[float], p: float) -> float:
@@ -163,22 +103,22 @@ def run(args: argparse.Namespace) -> None:
     servers = []
     for spec in args.server:
         name, _, command = spec.partition("=")
-        servers.append(Server(name, command))
-    idle = {s.name: rss_kib(s.proc.pid, "VmRSS") for s in servers}
-    samples: dict[str, list[float]] = {s.name: [] for s in servers}
+        servers.append(StdioServer(name, shlex.split(command), dict(os.environ, RUST_LOG="warn")))
+    idle = {s.label: s.status_kb("VmRSS") for s in servers}
+    samples: dict[str, list[float]] = {s.label: [] for s in servers}
     first: dict[str, str] = {}
     for s in servers:  # warm-up: imports, connection pools, allocator
         for _ in range(2):
-            _, text = s.fetch(url)
-            first[s.name] = text
+            _, text = fetch(s, url)
+            first[s.label] = text
     for _ in range(args.n):
         for s in servers:
-            ms, _ = s.fetch(url)
-            samples[s.name].append(ms)
-    lengths = {s.name: s.markdown_length(url) for s in servers}
-    peak = {s.name: rss_kib(s.proc.pid, "VmHWM") for s in servers}
+            ms, _ = fetch(s, url)
+            samples[s.label].append(ms)
+    lengths = {s.label: markdown_length(s, url) for s in servers}
+    peak = {s.label: s.status_kb("VmHWM") for s in servers}
     for s in servers:
-        s.stop()
+        s.close()
     httpd.shutdown()
 
     print(f"Page: {len(body):,} bytes of HTML, served from 127.0.0.1; each call `fetch {{url, max_length: 5000}}` downloads and converts the whole page.")
@@ -186,13 +126,13 @@ def run(args: argparse.Namespace) -> None:
     print("| server | p50 ms | p90 ms | max ms | n | idle RSS MiB | peak RSS MiB | Markdown chars (whole page) |")
     print("|---|---|---|---|---|---|---|---|")
     for s in servers:
-        xs = samples[s.name]
+        xs = samples[s.label]
         mib = lambda k: f"{k / 1024:.1f}" if k else "?"  # noqa: E731
-        print(f"| {s.name} | {statistics.median(xs):.1f} | {pct(xs, 90):.1f} | {max(xs):.1f} | {len(xs)} | {mib(idle[s.name])} | {mib(peak[s.name])} | {lengths[s.name]:,} |")
+        print(f"| {s.label} | {statistics.median(xs):.1f} | {pct(xs, 90):.1f} | {max(xs):.1f} | {len(xs)} | {mib(idle[s.label])} | {mib(peak[s.label])} | {lengths[s.label]:,} |")
     print()
     for s in servers:
-        head = first[s.name][:160].replace("\n", " ⏎ ")
-        print(f"- {s.name} output begins: `{head}`")
+        head = first[s.label][:160].replace("\n", " ⏎ ")
+        print(f"- {s.label} output begins: `{head}`")
 
 
 def main() -> None:
