@@ -116,6 +116,16 @@ class Gateway:
     def token(self) -> str:
         return self._cf("token")
 
+    def cluster_env(self, **extra: str) -> dict[str, str]:
+        """What a cluster needs to register itself with this gateway, re-checking every second."""
+        return {
+            "MCP_GATEWAY_URL": self.url,
+            "MCPGATEWAY_JWT_SECRET": self.secret(),
+            "FLEET_REGISTRATION_CHECK_INTERVAL": "1s",
+            "FLEET_REGISTRATION_MAX_BACKOFF": "2s",
+            **extra,
+        }
+
     def api(self, method: str, path: str, body=None):
         return http_json(method, self.url + path, body, token=self.token())
 
@@ -161,6 +171,11 @@ class Cluster:
         h = self.health() or {}
         return h.get("registration", {})
 
+    def registered(self) -> dict | None:
+        """The registration state when it is `registered`, else None (for wait_for)."""
+        reg = self.registration()
+        return reg if reg.get("state") == "registered" else None
+
     def stop(self) -> int | None:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -172,6 +187,9 @@ class Cluster:
         return self.proc.returncode if self.proc else None
 
 
+def result(body) -> dict:
+    return (body or {}).get("result") or {}
+
+
 def result_text(body) -> str:
-    res = (body or {}).get("result") or {}
-    return "".join(c.get("text", "") for c in res.get("content", []))
+    return "".join(c.get("text", "") for c in result(body).get("content", []))

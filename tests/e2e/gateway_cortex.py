@@ -22,7 +22,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from fleet_e2e import BIN_DIR, ROOT, Cluster, Gateway, check, finish, free_port, http_json, result_text, wait_for
+from fleet_e2e import BIN_DIR, ROOT, Cluster, Gateway, check, finish, free_port, http_json, result, result_text, wait_for
 
 CLUSTER = "sanctuary-cortex"
 TOOLS = [
@@ -92,15 +92,6 @@ class StandIn:
             self.proc.wait(timeout=10)
 
 
-def registered(cluster: Cluster):
-    reg = cluster.registration()
-    return reg if reg.get("state") == "registered" else None
-
-
-def result(body) -> dict:
-    return (body or {}).get("result") or {}
-
-
 def structured(body) -> dict:
     return result(body).get("structuredContent") or {}
 
@@ -121,11 +112,7 @@ def main() -> None:
     print(f"# contextforge on {gw.url} ({took:.1f}s), chroma on {chroma.url}, ollama stand-in on {ollama.url}")
     clusters: list[Cluster] = []
     try:
-        env = {
-            "MCP_GATEWAY_URL": gw.url,
-            "MCPGATEWAY_JWT_SECRET": gw.secret(),
-            "FLEET_REGISTRATION_CHECK_INTERVAL": "1s",
-            "FLEET_REGISTRATION_MAX_BACKOFF": "2s",
+        env = gw.cluster_env(**{
             "CORTEX_CHROMA_URL": chroma.url,
             "CORTEX_OLLAMA_URL": ollama.url,
             "CORTEX_EMBEDDER": "local",
@@ -133,12 +120,12 @@ def main() -> None:
             "CORTEX_STATE_DIR": str(state),
             "CORTEX_SOURCE_ROOT": str(corpus),
             "CORTEX_COLLECTION": "e2e_chunks",
-        }
+        })
         a = Cluster(CLUSTER, env)
         a.env["FLEET_ADVERTISE_URL"] = f"{a.url}/mcp"
         a.start()
         clusters.append(a)
-        check("cluster registered itself with the gateway", bool(wait_for("registration", lambda: registered(a), timeout=30)), a.registration())
+        check("cluster registered itself with the gateway", bool(wait_for("registration", lambda: a.registered(), timeout=30)), a.registration())
         entry = gw.gateway_named(CLUSTER)
         tools = gw.tools_of(entry["id"]) if entry else []
         check("gateway discovered the 18 cortex tools", tools == sorted(f"{CLUSTER}-{t}" for t in TOOLS), tools)
@@ -195,7 +182,7 @@ def main() -> None:
         b.env["FLEET_ADVERTISE_URL"] = f"http://127.0.0.1:{b.port}/sse"
         b.start()
         clusters.append(b)
-        check("SSE cluster registered itself", bool(wait_for("SSE registration", lambda: registered(b), timeout=30)), b.registration())
+        check("SSE cluster registered itself", bool(wait_for("SSE registration", lambda: b.registered(), timeout=30)), b.registration())
         status, body = gw.rpc("sanctuary-cortex-sse-cortex-query", {"query": "sourdough starter and oven", "max_results": 1})
         check("query through the gateway over SSE", (structured(body).get("results") or [{}])[0].get("source") == "guides/baking.md", body)
     finally:

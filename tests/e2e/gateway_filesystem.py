@@ -24,31 +24,14 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from fleet_e2e import Cluster, Gateway, check, finish, result_text, wait_for
+from fleet_e2e import Cluster, Gateway, check, finish, result, result_text, wait_for
 
 CLUSTER = "sanctuary-filesystem"
 SECRET = "TOP SECRET outside the jail"
 
 
-def registered(cluster: Cluster):
-    reg = cluster.registration()
-    return reg if reg.get("state") == "registered" else None
-
-
 def cluster_env(gw: Gateway, root: Path, **extra: str) -> dict[str, str]:
-    env = {
-        "MCP_GATEWAY_URL": gw.url,
-        "MCPGATEWAY_JWT_SECRET": gw.secret(),
-        "FLEET_REGISTRATION_CHECK_INTERVAL": "1s",
-        "FLEET_REGISTRATION_MAX_BACKOFF": "2s",
-        "FS_ROOTS": str(root),
-    }
-    env.update(extra)
-    return env
-
-
-def result(body) -> dict:
-    return (body or {}).get("result") or {}
+    return gw.cluster_env(FS_ROOTS=str(root), **extra)
 
 
 def structured(body) -> dict:
@@ -79,7 +62,7 @@ def main() -> None:
         a.env["FLEET_ADVERTISE_URL"] = f"{a.url}/mcp"
         a.start()
         clusters.append(a)
-        reg = wait_for("self-registration", lambda: registered(a), timeout=30)
+        reg = wait_for("self-registration", lambda: a.registered(), timeout=30)
         check("cluster registered itself with the gateway (minted JWT, Streamable HTTP)", bool(reg), a.registration())
         entry = gw.gateway_named(CLUSTER)
         check("gateway lists the registration under the cluster's name", bool(entry) and entry["transport"] == "STREAMABLEHTTP", entry)
@@ -155,7 +138,7 @@ def main() -> None:
         b.env["FLEET_ADVERTISE_URL"] = f"http://127.0.0.1:{b.port}/sse"
         b.start()
         clusters.append(b)
-        check("read-only SSE cluster registered itself (bearer token)", bool(wait_for("SSE registration", lambda: registered(b), timeout=30)), b.registration())
+        check("read-only SSE cluster registered itself (bearer token)", bool(wait_for("SSE registration", lambda: b.registered(), timeout=30)), b.registration())
         entry_b = gw.gateway_named("sanctuary-filesystem-ro")
         check("gateway uses the SSE transport for it", bool(entry_b) and entry_b["transport"] == "SSE", entry_b)
         status, body = gw.rpc("sanctuary-filesystem-ro-read-text-file", {"path": "notes.md", "head": 1})

@@ -22,7 +22,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from fleet_e2e import Cluster, Gateway, check, finish, result_text, wait_for
+from fleet_e2e import Cluster, Gateway, check, finish, result, result_text, wait_for
 
 CLUSTER = "sanctuary-git"
 BRANCH = "feature/task-4-gateway-cycle"
@@ -58,14 +58,9 @@ def make_repos(root: Path) -> tuple[Path, Path, Path]:
     return base, origin, work
 
 
-def registered(cluster: Cluster):
-    reg = cluster.registration()
-    return reg if reg.get("state") == "registered" else None
-
-
 def call(gw: Gateway, tool: str, arguments: dict) -> tuple[dict, str]:
     status, body = gw.rpc(f"{CLUSTER}-{tool.replace('_', '-')}", arguments)
-    res = (body or {}).get("result") or {}
+    res = result(body)
     if status != 200 or "error" in (body or {}):
         return {"isError": True, "rpc": body}, json.dumps(body)
     return res, result_text(body)
@@ -81,20 +76,16 @@ def main() -> None:
     print(f"# contextforge started on {gw.url} in {took:.1f}s")
     cluster = None
     try:
-        cluster = Cluster(CLUSTER, {
-            "MCP_GATEWAY_URL": gw.url,
-            "MCPGATEWAY_JWT_SECRET": gw.secret(),
-            "FLEET_REGISTRATION_CHECK_INTERVAL": "1s",
-            "FLEET_REGISTRATION_MAX_BACKOFF": "2s",
+        cluster = Cluster(CLUSTER, gw.cluster_env(**{
             "GIT_BASE_DIRS": str(base),
             "GIT_REPO_PATH": str(work),
             "GIT_AUDIT_LOG": str(audit),
             "GIT_AUTHOR_NAME": "Sanctuary Agent",
             "GIT_AUTHOR_EMAIL": "agent@sanctuary.invalid",
-        })
+        }))
         cluster.env["FLEET_ADVERTISE_URL"] = f"{cluster.url}/mcp"
         cluster.start()
-        check("cluster registered itself with the gateway", bool(wait_for("registration", lambda: registered(cluster), timeout=30)), cluster.registration())
+        check("cluster registered itself with the gateway", bool(wait_for("registration", lambda: cluster.registered(), timeout=30)), cluster.registration())
         entry = gw.gateway_named(CLUSTER)
         tools = gw.tools_of(entry["id"]) if entry else []
         check("gateway discovered all 24 git tools", len(tools) == 24 and "sanctuary-git-git-smart-commit" in tools, tools)

@@ -20,7 +20,7 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from fleet_e2e import Cluster, Gateway, check, finish, result_text, wait_for
+from fleet_e2e import Cluster, Gateway, check, finish, result, result_text, wait_for
 
 CLUSTER = "sanctuary-network"
 
@@ -85,15 +85,6 @@ class Pages(BaseHTTPRequestHandler):
         self.send(201, "application/json", json.dumps({"received": json.loads(body or "null"), "method": "POST"}))
 
 
-def registered(cluster: Cluster):
-    reg = cluster.registration()
-    return reg if reg.get("state") == "registered" else None
-
-
-def result(body) -> dict:
-    return (body or {}).get("result") or {}
-
-
 def main() -> None:
     site = ThreadingHTTPServer(("127.0.0.1", 0), Pages)
     threading.Thread(target=site.serve_forever, daemon=True).start()
@@ -109,18 +100,14 @@ def main() -> None:
     gw.token = lambda: token
     clusters: list[Cluster] = []
     try:
-        env = {
-            "MCP_GATEWAY_URL": gw.url,
-            "MCPGATEWAY_JWT_SECRET": gw.secret(),
-            "FLEET_REGISTRATION_CHECK_INTERVAL": "1s",
-            "FLEET_REGISTRATION_MAX_BACKOFF": "2s",
+        env = gw.cluster_env(**{
             "NET_ALLOW": "127.0.0.1",
-        }
+        })
         a = Cluster(CLUSTER, env)
         a.env["FLEET_ADVERTISE_URL"] = f"{a.url}/mcp"
         a.start()
         clusters.append(a)
-        check("cluster registered itself with the gateway", bool(wait_for("registration", lambda: registered(a), timeout=30)), a.registration())
+        check("cluster registered itself with the gateway", bool(wait_for("registration", lambda: a.registered(), timeout=30)), a.registration())
         entry = gw.gateway_named(CLUSTER)
         tools = gw.tools_of(entry["id"]) if entry else []
         expected = sorted(f"{CLUSTER}-{t}" for t in ["fetch", "fetch-url", "check-site-status", "http-request", "web-search"])
@@ -164,7 +151,7 @@ def main() -> None:
         b.env["FLEET_ADVERTISE_URL"] = f"http://127.0.0.1:{b.port}/sse"
         b.start()
         clusters.append(b)
-        check("SSE cluster registered itself", bool(wait_for("SSE registration", lambda: registered(b), timeout=30)), b.registration())
+        check("SSE cluster registered itself", bool(wait_for("SSE registration", lambda: b.registered(), timeout=30)), b.registration())
         status, body = gw.rpc("sanctuary-network-sse-fetch", {"url": f"{base}/article.html"})
         check("fetch through the gateway over SSE", "## Findings" in result_text(body), body)
     finally:

@@ -22,22 +22,6 @@ from fleet_e2e import Cluster, Gateway, check, finish, result_text, wait_for
 CLUSTER = "sanctuary-utils"
 
 
-def registered(cluster: Cluster):
-    reg = cluster.registration()
-    return reg if reg.get("state") == "registered" else None
-
-
-def cluster_env(gw: Gateway, **extra: str) -> dict[str, str]:
-    env = {
-        "MCP_GATEWAY_URL": gw.url,
-        "MCPGATEWAY_JWT_SECRET": gw.secret(),
-        "FLEET_REGISTRATION_CHECK_INTERVAL": "1s",
-        "FLEET_REGISTRATION_MAX_BACKOFF": "2s",
-    }
-    env.update(extra)
-    return env
-
-
 def time_is_now(body) -> tuple[bool, str]:
     res = (body or {}).get("result") or {}
     text = result_text(body)
@@ -57,11 +41,11 @@ def main() -> None:
     clusters: list[Cluster] = []
     try:
         # 1. Gateway first, Streamable HTTP, JWT minted from the gateway's secret.
-        a = Cluster(CLUSTER, cluster_env(gw))
+        a = Cluster(CLUSTER, gw.cluster_env())
         a.env["FLEET_ADVERTISE_URL"] = f"{a.url}/mcp"
         a.start()
         clusters.append(a)
-        reg = wait_for("self-registration", lambda: registered(a), timeout=30)
+        reg = wait_for("self-registration", lambda: a.registered(), timeout=30)
         check("cluster registered itself with the gateway (minted JWT, Streamable HTTP)", bool(reg), a.registration())
         entry = gw.gateway_named(CLUSTER)
         check("gateway lists the registration under the cluster's name", bool(entry) and entry["transport"] == "STREAMABLEHTTP", entry)
@@ -81,11 +65,11 @@ def main() -> None:
         check("calculator expression through the gateway", ((body or {}).get("result") or {}).get("structuredContent", {}).get("result") == 80.0, body)
 
         # 2. Legacy SSE transport, fixed bearer token.
-        b = Cluster(CLUSTER, cluster_env(gw, MCPGATEWAY_JWT_SECRET="", MCPGATEWAY_BEARER_TOKEN=gw.token(), FLEET_GATEWAY_NAME="sanctuary-utils-sse"))
+        b = Cluster(CLUSTER, gw.cluster_env(MCPGATEWAY_JWT_SECRET="", MCPGATEWAY_BEARER_TOKEN=gw.token(), FLEET_GATEWAY_NAME="sanctuary-utils-sse"))
         b.env["FLEET_ADVERTISE_URL"] = f"http://127.0.0.1:{b.port}/sse"
         b.start()
         clusters.append(b)
-        check("SSE cluster registered itself (bearer token)", bool(wait_for("SSE registration", lambda: registered(b), timeout=30)), b.registration())
+        check("SSE cluster registered itself (bearer token)", bool(wait_for("SSE registration", lambda: b.registered(), timeout=30)), b.registration())
         entry_b = gw.gateway_named("sanctuary-utils-sse")
         check("gateway uses the SSE transport for it", bool(entry_b) and entry_b["transport"] == "SSE", entry_b)
         status, body = gw.rpc("sanctuary-utils-sse-string-reverse", {"text": "gateway"})
@@ -94,12 +78,12 @@ def main() -> None:
         clusters.remove(b)
 
         # 3. Gateway restarted with an empty database: the cluster registers again by itself.
-        old_id = (registered(a) or {}).get("gateway_id")
+        old_id = (a.registered() or {}).get("gateway_id")
         gw.stop()
         gw.reset()
         took = gw.start()
         print(f"# contextforge restarted with an empty database in {took:.1f}s")
-        again = wait_for("re-registration", lambda: (r := registered(a)) and r.get("gateway_id") != old_id and r, timeout=60)
+        again = wait_for("re-registration", lambda: (r := a.registered()) and r.get("gateway_id") != old_id and r, timeout=60)
         check("cluster re-registered after the gateway lost its database", bool(again), a.registration())
         entry = gw.gateway_named(CLUSTER)
         check("the new gateway lists the cluster and its tools", bool(entry) and len(gw.tools_of(entry["id"])) == 20, entry)
@@ -111,24 +95,24 @@ def main() -> None:
         clusters.remove(a)
         gw.stop()
         gw.reset()
-        c = Cluster(CLUSTER, cluster_env(gw))
+        c = Cluster(CLUSTER, gw.cluster_env())
         c.env["FLEET_ADVERTISE_URL"] = f"http://127.0.0.1:{c.port}/mcp"
         c.start()
         clusters.append(c)
         retrying = wait_for("retry state", lambda: (r := c.registration()).get("state") == "retrying" and r.get("attempt", 0) >= 1 and r, timeout=15)
         check("without a gateway the cluster serves and /health says it is retrying", bool(retrying) and "unreachable" in str(retrying.get("last_error")), c.registration())
         gw.start()
-        check("once the gateway is up the cluster registers on its own", bool(wait_for("late registration", lambda: registered(c), timeout=60)), c.registration())
+        check("once the gateway is up the cluster registers on its own", bool(wait_for("late registration", lambda: c.registered(), timeout=60)), c.registration())
         status, body = gw.rpc("sanctuary-utils-uuid-generate-uuid4", {})
         check("tool call after the late registration", ((body or {}).get("result") or {}).get("structuredContent", {}).get("version") == 4, body)
 
         # 5. Deregistration on shutdown (opt-in).
         c.stop()
         clusters.remove(c)
-        d = Cluster(CLUSTER, cluster_env(gw, FLEET_DEREGISTER_ON_SHUTDOWN="1", FLEET_GATEWAY_NAME="sanctuary-utils-ephemeral"))
+        d = Cluster(CLUSTER, gw.cluster_env(FLEET_DEREGISTER_ON_SHUTDOWN="1", FLEET_GATEWAY_NAME="sanctuary-utils-ephemeral"))
         d.env["FLEET_ADVERTISE_URL"] = f"http://127.0.0.1:{d.port}/mcp"
         d.start()
-        wait_for("ephemeral registration", lambda: registered(d), timeout=30)
+        wait_for("ephemeral registration", lambda: d.registered(), timeout=30)
         check("ephemeral cluster is listed", gw.gateway_named("sanctuary-utils-ephemeral") is not None)
         code = d.stop()
         check("SIGTERM exits 0", code == 0, code)
