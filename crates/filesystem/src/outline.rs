@@ -172,7 +172,7 @@ fn symbols(grammar: Grammar, text: &str) -> Result<(Vec<Symbol>, bool), String> 
         .ok_or_else(|| "the parser gave up".to_owned())?;
     let source = text.as_bytes();
     let name_idx = query.capture_index_for_name("name");
-    let mut found: Vec<(usize, usize, String, String, Node<'_>)> = Vec::new();
+    let mut found: Vec<(String, String, Node<'_>)> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut cursor = QueryCursor::new();
     let mut matches = cursor.matches(query, tree.root_node(), source);
@@ -198,14 +198,14 @@ fn symbols(grammar: Grammar, text: &str) -> Result<(Vec<Symbol>, bool), String> 
             break;
         }
         let (kind, name) = refine(grammar, kind, name, node, source);
-        found.push((node.start_byte(), node.end_byte(), kind, name, node));
+        found.push((kind, name, node));
     }
-    found.sort_by_key(|f| (f.0, std::cmp::Reverse(f.1)));
+    found.sort_by_key(|f| (f.2.start_byte(), std::cmp::Reverse(f.2.end_byte())));
     // Depth from containment: a stack of the enclosing symbols' end bytes and kinds.
     let mut stack: Vec<(usize, String)> = Vec::new();
     let mut out = Vec::with_capacity(found.len());
-    for (start, end, mut kind, name, node) in found {
-        while stack.last().is_some_and(|(e, _)| *e <= start) {
+    for (mut kind, name, node) in found {
+        while stack.last().is_some_and(|(e, _)| *e <= node.start_byte()) {
             stack.pop();
         }
         if kind == "function"
@@ -223,7 +223,7 @@ fn symbols(grammar: Grammar, text: &str) -> Result<(Vec<Symbol>, bool), String> 
             end_line: node.end_position().row + 1,
             depth: stack.len(),
         });
-        stack.push((end, kind));
+        stack.push((node.end_byte(), kind));
     }
     Ok((out, truncated))
 }

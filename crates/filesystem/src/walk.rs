@@ -109,7 +109,7 @@ pub(crate) enum Stopped {
 }
 
 /// What happened during a walk.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct WalkReport {
     /// Why it ended early, if it did.
     pub stopped: Option<Stopped>,
@@ -304,14 +304,18 @@ where
     if shared.should_stop() {
         return Vec::new();
     }
+    // A directory (or one of its entries) that cannot be read is noted, and the walk goes on.
+    let unreadable = |e: &std::io::Error| {
+        shared.error(format!(
+            "{}: {}",
+            show(shared.root, &job.rel),
+            crate::error::describe(e)
+        ));
+    };
     let dir = match open_dir(shared.root, &job.rel) {
         Ok(d) => d,
         Err(e) => {
-            shared.error(format!(
-                "{}: {}",
-                show(shared.root, &job.rel),
-                crate::error::describe(&e)
-            ));
+            unreadable(&e);
             return Vec::new();
         }
     };
@@ -330,20 +334,12 @@ where
                         };
                         names.push((entry.file_name(), kind));
                     }
-                    Err(e) => shared.error(format!(
-                        "{}: {}",
-                        show(shared.root, &job.rel),
-                        crate::error::describe(&e)
-                    )),
+                    Err(e) => unreadable(&e),
                 }
             }
         }
         Err(e) => {
-            shared.error(format!(
-                "{}: {}",
-                show(shared.root, &job.rel),
-                crate::error::describe(&e)
-            ));
+            unreadable(&e);
             return Vec::new();
         }
     }

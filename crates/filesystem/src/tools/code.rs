@@ -25,7 +25,7 @@ use crate::{
     server::{Caller, Ctx, FsServer, Rendered},
     text::{binary_offset, decode},
     tools::{
-        list::{NoArgs, truncation, walk_options},
+        list::{NoArgs, listing_truncation, truncation, walk_options},
         write::{shrink_guard, unified_diff},
     },
     walk::{Entry, Order, Stopped, Visit, walk},
@@ -710,13 +710,7 @@ fn lint_sources(ctx: &Ctx, raw: &str, tool: Option<&str>) -> Result<Sources, FsE
             let files = found.into_inner().unwrap_or_default();
             let truncated = match report.stopped {
                 Some(Stopped::Limit) => Some(format!("the first {MAX_LINT_FILES} files")),
-                other => truncation(
-                    &crate::walk::WalkReport {
-                        stopped: other,
-                        ..Default::default()
-                    },
-                    false,
-                ),
+                other => truncation(other, false),
             };
             Ok(Sources {
                 files,
@@ -897,7 +891,7 @@ fn analyze_dir(ctx: &Ctx, t: &crate::jail::Target, abs: &Path) -> Result<Analyze
         symbols: Vec::new(),
         outline_supported: false,
         skipped: a.skipped,
-        truncated: truncation(&report, report.stopped == Some(Stopped::Limit)),
+        truncated: listing_truncation(&report),
     })
 }
 

@@ -448,17 +448,12 @@ fn search_capped(
     let mut files = state.files.into_inner().unwrap_or_default();
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let total_matches = files.iter().map(|f| f.count).sum();
-    let truncated = state.cut.into_inner().ok().flatten().or_else(|| {
-        stopped.and_then(|s| {
-            truncation(
-                &crate::walk::WalkReport {
-                    stopped: Some(s),
-                    ..Default::default()
-                },
-                false,
-            )
-        })
-    });
+    let truncated = state
+        .cut
+        .into_inner()
+        .ok()
+        .flatten()
+        .or_else(|| stopped.and_then(|s| truncation(Some(s), false)));
     Ok(GrepOutput {
         files,
         total_matches,

@@ -555,14 +555,66 @@ pub(crate) fn walk_options(
     }
 }
 
-/// Why a walk is incomplete, in words, if it is.
-pub(crate) fn truncation(report: &WalkReport, capped: bool) -> Option<String> {
-    match report.stopped {
+/// Why a walk is incomplete, in words, if it is: `stopped` is how it stopped, `capped` whether
+/// the caller's FS_MAX_ENTRIES cap stopped it.
+pub(crate) fn truncation(stopped: Option<Stopped>, capped: bool) -> Option<String> {
+    match stopped {
         _ if capped => Some("entry limit (FS_MAX_ENTRIES) reached".to_owned()),
         Some(Stopped::Deadline) => Some("deadline (FS_WALK_TIMEOUT) reached".to_owned()),
         Some(Stopped::Cancelled) => Some("the call was cancelled".to_owned()),
         Some(Stopped::Limit) => Some("entry limit reached".to_owned()),
         None => None,
+    }
+}
+
+/// Why a capped walk is incomplete: a `Limit` stop there is always the FS_MAX_ENTRIES cap.
+pub(crate) fn listing_truncation(report: &WalkReport) -> Option<String> {
+    truncation(report.stopped, report.stopped == Some(Stopped::Limit))
+}
+
+/// Push `item()` onto the shared list of a walk, unless it already holds `cap` entries (or its
+/// lock is poisoned): then stop the walk.
+fn push_capped<T>(found: &Mutex<Vec<T>>, cap: usize, item: impl FnOnce() -> T) -> Visit {
+    let Ok(mut f) = found.lock() else {
+        return Visit::Stop;
+    };
+    if f.len() >= cap {
+        return Visit::Stop;
+    }
+    f.push(item());
+    Visit::Continue
+}
+
+/// A size in KiB, rounded to 0.1.
+fn kib(size: u64) -> f64 {
+    (size as f64 / 102.4).round() / 10.0
+}
+
+/// The answer of `search_files` and `code_find_file`: the matches sorted, `describe` saying
+/// them (when there are any), the truncation noted.
+fn search_answer(
+    mut matches: Vec<String>,
+    report: WalkReport,
+    none: String,
+    describe: impl FnOnce(&[String]) -> String,
+) -> Rendered<SearchOutput> {
+    matches.sort();
+    let truncated = listing_truncation(&report);
+    let mut text = if matches.is_empty() {
+        none
+    } else {
+        describe(&matches)
+    };
+    if let Some(why) = &truncated {
+        text.push_str(&format!("\n... (truncated: {why})"));
+    }
+    Rendered {
+        text,
+        data: SearchOutput {
+            matches,
+            truncated,
+            unreadable: report.errors,
+        },
     }
 }
 
@@ -748,19 +800,11 @@ fn tree(ctx: &Ctx, args: &TreeArgs) -> Result<Rendered<TreeOutput>, FsError> {
             if excludes.excludes(e.name, rel) {
                 return Visit::Skip;
             }
-            let Ok(mut f) = found.lock() else {
-                return Visit::Stop;
-            };
-            if f.len() >= cap {
-                return Visit::Stop;
-            }
-            f.push((rel.to_path_buf(), e.kind));
-            Visit::Continue
+            push_capped(&found, cap, || (rel.to_path_buf(), e.kind))
         }
     });
     let found = found.into_inner().unwrap_or_default();
     let entries = found.len();
-    let capped = report.stopped == Some(Stopped::Limit);
     let mut children: HashMap<PathBuf, Vec<(String, Kind, PathBuf)>> = HashMap::new();
     for (rel, kind) in found {
         let parent = rel.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -773,7 +817,7 @@ fn tree(ctx: &Ctx, args: &TreeArgs) -> Result<Rendered<TreeOutput>, FsError> {
     let tree = build_tree(&mut children, Path::new(""));
     let mut text = format!("{}/\n", abs.display());
     render_tree(&tree, 1, &mut text);
-    let truncated = truncation(&report, capped);
+    let truncated = listing_truncation(&report);
     if let Some(why) = &truncated {
         text.push_str(&format!(
             "... (truncated: {why}; {entries} entries shown)\n"
@@ -838,43 +882,23 @@ fn search(ctx: &Ctx, args: &SearchArgs) -> Result<Rendered<SearchOutput>, FsErro
                 return Visit::Skip;
             }
             if pattern.matches(e.name, rel) {
-                let Ok(mut f) = found.lock() else {
-                    return Visit::Stop;
-                };
-                if f.len() >= cap {
-                    return Visit::Stop;
-                }
-                f.push(root.path.join(e.rel).display().to_string());
+                return push_capped(&found, cap, || root.path.join(e.rel).display().to_string());
             }
             Visit::Continue
         }
     });
-    let mut matches = found.into_inner().unwrap_or_default();
-    matches.sort();
-    let truncated = truncation(&report, report.stopped == Some(Stopped::Limit));
-    let mut text = if matches.is_empty() {
-        "No matches found".to_owned()
-    } else {
-        matches.join("\n")
-    };
-    if let Some(why) = &truncated {
-        text.push_str(&format!("\n... (truncated: {why})"));
-    }
-    Ok(Rendered {
-        text,
-        data: SearchOutput {
-            matches,
-            truncated,
-            unreadable: report.errors.clone(),
-        },
-    })
+    Ok(search_answer(
+        found.into_inner().unwrap_or_default(),
+        report,
+        "No matches found".to_owned(),
+        |matches| matches.join("\n"),
+    ))
 }
 
 fn find_files(ctx: &Ctx, args: &FindArgs) -> Result<Rendered<SearchOutput>, FsError> {
     let t = dir_target(ctx, "path", &args.path)?;
     let pattern = glob(&args.name_pattern, "name_pattern")?.compile_matcher();
-    let mut opts = walk_options(ctx, Order::Sorted, true, false);
-    opts.hidden = true;
+    let opts = walk_options(ctx, Order::Sorted, true, false);
     let cap = ctx.config().max_entries;
     let root = ctx.jail.root(&t);
     let start = t.rel.clone();
@@ -885,37 +909,18 @@ fn find_files(ctx: &Ctx, args: &FindArgs) -> Result<Rendered<SearchOutput>, FsEr
                 return Visit::Skip;
             }
             if e.kind == Kind::File && pattern.is_match(e.name) {
-                let Ok(mut f) = found.lock() else {
-                    return Visit::Stop;
-                };
-                if f.len() >= cap {
-                    return Visit::Stop;
-                }
                 let rel = e.rel.strip_prefix(&start).unwrap_or(e.rel);
-                f.push(rel.display().to_string());
+                return push_capped(&found, cap, || rel.display().to_string());
             }
             Visit::Continue
         }
     });
-    let mut matches = found.into_inner().unwrap_or_default();
-    matches.sort();
-    let truncated = truncation(&report, report.stopped == Some(Stopped::Limit));
-    let mut text = if matches.is_empty() {
-        format!("No files matching {:?}", args.name_pattern)
-    } else {
-        format!("Found {} file(s):\n{}", matches.len(), matches.join("\n"))
-    };
-    if let Some(why) = &truncated {
-        text.push_str(&format!("\n... (truncated: {why})"));
-    }
-    Ok(Rendered {
-        text,
-        data: SearchOutput {
-            matches,
-            truncated,
-            unreadable: report.errors.clone(),
-        },
-    })
+    Ok(search_answer(
+        found.into_inner().unwrap_or_default(),
+        report,
+        format!("No files matching {:?}", args.name_pattern),
+        |matches| format!("Found {} file(s):\n{}", matches.len(), matches.join("\n")),
+    ))
 }
 
 fn code_list(ctx: &Ctx, args: &CodeListArgs) -> Result<Rendered<CodeListOutput>, FsError> {
@@ -936,18 +941,14 @@ fn code_list(ctx: &Ctx, args: &CodeListArgs) -> Result<Rendered<CodeListOutput>,
     let report = walk(root, &start, &opts, || {
         |e: &Entry<'_>| {
             if e.kind == Kind::File && pattern.is_match(e.name) {
-                let Ok(mut f) = found.lock() else {
-                    return Visit::Stop;
-                };
-                if f.len() >= cap {
-                    return Visit::Stop;
-                }
-                let size = e.dir.symlink_metadata(e.name).map_or(0, |m| m.len());
-                let rel = e.rel.strip_prefix(&start).unwrap_or(e.rel);
-                f.push(ListedFile {
-                    path: rel.display().to_string(),
-                    size,
-                    size_kb: (size as f64 / 102.4).round() / 10.0,
+                return push_capped(&found, cap, || {
+                    let size = e.dir.symlink_metadata(e.name).map_or(0, |m| m.len());
+                    let rel = e.rel.strip_prefix(&start).unwrap_or(e.rel);
+                    ListedFile {
+                        path: rel.display().to_string(),
+                        size,
+                        size_kb: kib(size),
+                    }
                 });
             }
             Visit::Continue
@@ -955,7 +956,7 @@ fn code_list(ctx: &Ctx, args: &CodeListArgs) -> Result<Rendered<CodeListOutput>,
     });
     let mut files = found.into_inner().unwrap_or_default();
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    let truncated = truncation(&report, report.stopped == Some(Stopped::Limit));
+    let truncated = listing_truncation(&report);
     let mut text = format!("{} file(s) in {}:\n", files.len(), abs.display());
     for f in &files {
         text.push_str(&format!("{} ({:.1} KB)\n", f.path, f.size_kb));
@@ -1035,7 +1036,7 @@ fn code_info(ctx: &Ctx, raw: &str) -> Result<CodeInfoOutput, FsError> {
         path: abs.display().to_string(),
         language,
         size,
-        size_kb: (size as f64 / 102.4).round() / 10.0,
+        size_kb: kib(size),
         lines,
         binary,
         modified: time(md.modified()),

@@ -30,7 +30,10 @@ use crate::{
     jail::{Kind, Replace, Target, create_temp, read_limited, read_options},
     server::{Caller, Changed, Ctx, FsServer, Rendered},
     text::{decode, line_ending},
-    tools::{list::dir_target, write::shrink_guard},
+    tools::{
+        list::dir_target,
+        write::{check_write_size, shrink_guard},
+    },
 };
 
 /// Most files one patch may touch.
@@ -157,14 +160,7 @@ fn patch(
     changed: Option<&mut Changed>,
     args: &PatchArgs,
 ) -> Result<PatchOutput, FsError> {
-    if args.patch.len() as u64 > ctx.config().max_write_bytes {
-        return Err(FsError::TooLarge {
-            what: "patch".to_owned(),
-            size: args.patch.len() as u64,
-            limit: ctx.config().max_write_bytes,
-            var: "FS_MAX_WRITE_BYTES",
-        });
-    }
+    check_write_size(ctx, "patch", args.patch.len())?;
     let base = match &args.path {
         Some(raw) => dir_target(ctx, "path", raw)?,
         None => Target {

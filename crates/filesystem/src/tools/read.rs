@@ -160,12 +160,10 @@ impl FsServer {
     )]
     pub async fn read_file(
         &self,
-        Parameters(args): Parameters<ReadTextArgs>,
+        args: Parameters<ReadTextArgs>,
         caller: Caller,
     ) -> Result<Rendered<ReadOutput>, FsError> {
-        self.run(&caller, move |ctx| read_text(ctx, &args))
-            .await
-            .map(render_read)
+        self.read_text_file(args, caller).await
     }
 
     /// Read an image or audio file as base64 image/audio content (type from the extension:

@@ -397,6 +397,20 @@ pub(crate) fn shrink_guard(
     Ok(())
 }
 
+/// Refuse `size` bytes of `what` above FS_MAX_WRITE_BYTES.
+pub(crate) fn check_write_size(ctx: &Ctx, what: &str, size: usize) -> Result<(), FsError> {
+    let limit = ctx.config().max_write_bytes;
+    if size as u64 > limit {
+        return Err(FsError::TooLarge {
+            what: what.to_owned(),
+            size: size as u64,
+            limit,
+            var: "FS_MAX_WRITE_BYTES",
+        });
+    }
+    Ok(())
+}
+
 /// Everything needed to write one file.
 pub(crate) struct Prepared {
     /// The resolved target.
@@ -490,15 +504,7 @@ fn write_content(
     create_dirs: bool,
     backup: bool,
 ) -> Result<WriteOutput, FsError> {
-    let limit = ctx.config().max_write_bytes;
-    if content.len() as u64 > limit {
-        return Err(FsError::TooLarge {
-            what: "content".to_owned(),
-            size: content.len() as u64,
-            limit,
-            var: "FS_MAX_WRITE_BYTES",
-        });
-    }
+    check_write_size(ctx, "content", content.len())?;
     let jail = &ctx.jail;
     let Prepared {
         target: t,
@@ -595,14 +601,7 @@ fn edit(ctx: &Ctx, changed: Option<&mut Changed>, args: &EditArgs) -> Result<Edi
         )));
     }
     let (new, reports) = apply_edits(&old, &args.edits)?;
-    if new.len() as u64 > ctx.config().max_write_bytes {
-        return Err(FsError::TooLarge {
-            what: "the edited content".to_owned(),
-            size: new.len() as u64,
-            limit: ctx.config().max_write_bytes,
-            var: "FS_MAX_WRITE_BYTES",
-        });
-    }
+    check_write_size(ctx, "the edited content", new.len())?;
     let shown = abs.display().to_string();
     let diff = unified_diff(&old, &new, &shown);
     if let Some(changed) = changed {
