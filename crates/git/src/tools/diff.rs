@@ -89,17 +89,7 @@ impl GitServer {
         &self,
         Parameters(args): Parameters<DiffSideArgs>,
     ) -> Result<Reply<DiffOutput>, GitError> {
-        self.read(args.repo_path, move |repo, config| {
-            let out = diff_sides(
-                repo,
-                false,
-                None,
-                args.context_lines,
-                config.max_output_bytes,
-            )?;
-            Ok(Reply::new(text("Unstaged changes:", &out), out))
-        })
-        .await
+        self.diff_side_tool(args, false).await
     }
 
     /// Show changes that are staged for the next commit (`git diff --cached`), as a unified diff.
@@ -117,17 +107,7 @@ impl GitServer {
         &self,
         Parameters(args): Parameters<DiffSideArgs>,
     ) -> Result<Reply<DiffOutput>, GitError> {
-        self.read(args.repo_path, move |repo, config| {
-            let out = diff_sides(
-                repo,
-                true,
-                None,
-                args.context_lines,
-                config.max_output_bytes,
-            )?;
-            Ok(Reply::new(text("Staged changes:", &out), out))
-        })
-        .await
+        self.diff_side_tool(args, true).await
     }
 
     /// Show differences between the working tree and a branch or commit (mcp-server-git:
@@ -165,16 +145,40 @@ impl GitServer {
                 None => {
                     let out =
                         diff_sides(repo, args.cached, path.as_deref(), args.context_lines, max)?;
-                    let title = if args.cached {
-                        "Staged changes:"
-                    } else {
-                        "Unstaged changes:"
-                    };
-                    Ok(Reply::new(text(title, &out), out))
+                    Ok(Reply::new(text(side_title(args.cached), &out), out))
                 }
             }
         })
         .await
+    }
+}
+
+impl GitServer {
+    /// `git_diff_unstaged` (`cached` false) and `git_diff_staged` (`cached` true).
+    async fn diff_side_tool(
+        &self,
+        args: DiffSideArgs,
+        cached: bool,
+    ) -> Result<Reply<DiffOutput>, GitError> {
+        self.read(args.repo_path, move |repo, config| {
+            let out = diff_sides(
+                repo,
+                cached,
+                None,
+                args.context_lines,
+                config.max_output_bytes,
+            )?;
+            Ok(Reply::new(text(side_title(cached), &out), out))
+        })
+        .await
+    }
+}
+
+fn side_title(cached: bool) -> &'static str {
+    if cached {
+        "Staged changes:"
+    } else {
+        "Unstaged changes:"
     }
 }
 

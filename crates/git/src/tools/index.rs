@@ -199,20 +199,9 @@ impl GitServer {
         &self,
         Parameters(args): Parameters<CommitArgs>,
     ) -> Result<Reply<CommitOutput>, GitError> {
-        let audit = json!({ "message": args.message });
-        self.write(
-            "git_commit",
-            args.repo_path,
-            audit,
-            None,
-            move |repo, config, _| {
-                let out = commit(repo, config, &args.message)?;
-                Ok(Reply::new(
-                    format!("Changes committed successfully with hash {}", out.hash),
-                    out,
-                ))
-            },
-        )
+        self.commit_tool("git_commit", args, |out| {
+            format!("Changes committed successfully with hash {}", out.hash)
+        })
         .await
     }
 
@@ -234,23 +223,29 @@ impl GitServer {
         &self,
         Parameters(args): Parameters<CommitArgs>,
     ) -> Result<Reply<CommitOutput>, GitError> {
+        self.commit_tool("git_smart_commit", args, |out| {
+            format!(
+                "Commit successful. Hash: {} on {} ({} file(s) changed)",
+                out.hash, out.branch, out.files_changed
+            )
+        })
+        .await
+    }
+}
+
+impl GitServer {
+    /// `git_commit` and `git_smart_commit`: the same audited commit, answered with `text`.
+    async fn commit_tool(
+        &self,
+        tool: &'static str,
+        args: CommitArgs,
+        text: fn(&CommitOutput) -> String,
+    ) -> Result<Reply<CommitOutput>, GitError> {
         let audit = json!({ "message": args.message });
-        self.write(
-            "git_smart_commit",
-            args.repo_path,
-            audit,
-            None,
-            move |repo, config, _| {
-                let out = commit(repo, config, &args.message)?;
-                Ok(Reply::new(
-                    format!(
-                        "Commit successful. Hash: {} on {} ({} file(s) changed)",
-                        out.hash, out.branch, out.files_changed
-                    ),
-                    out,
-                ))
-            },
-        )
+        self.write(tool, args.repo_path, audit, None, move |repo, config, _| {
+            let out = commit(repo, config, &args.message)?;
+            Ok(Reply::new(text(&out), out))
+        })
         .await
     }
 }

@@ -105,14 +105,8 @@ impl GitServer {
         &self,
         Parameters(args): Parameters<StatusArgs>,
     ) -> Result<Reply<StatusOutput>, GitError> {
-        self.read(args.repo_path, |repo, config| {
-            let s = status(repo, &config.remote)?;
-            Ok(Reply::new(
-                format!("Repository status:\n{}", git_style(&s)),
-                s,
-            ))
-        })
-        .await
+        self.status_tool(args, |s| format!("Repository status:\n{}", git_style(s)))
+            .await
     }
 
     /// Report the branch and every change (the original fleet's `git_get_status`): staged (with
@@ -132,9 +126,20 @@ impl GitServer {
         &self,
         Parameters(args): Parameters<StatusArgs>,
     ) -> Result<Reply<StatusOutput>, GitError> {
-        self.read(args.repo_path, |repo, config| {
+        self.status_tool(args, sanctuary_style).await
+    }
+}
+
+impl GitServer {
+    /// `git_status` and `git_get_status`: the same status, answered with `text`.
+    async fn status_tool(
+        &self,
+        args: StatusArgs,
+        text: fn(&StatusOutput) -> String,
+    ) -> Result<Reply<StatusOutput>, GitError> {
+        self.read(args.repo_path, move |repo, config| {
             let s = status(repo, &config.remote)?;
-            Ok(Reply::new(sanctuary_style(&s), s))
+            Ok(Reply::new(text(&s), s))
         })
         .await
     }
@@ -157,10 +162,10 @@ pub(crate) fn status(repo: &Repo, remote: &str) -> Result<StatusOutput, GitError
         state: state_name(git.state()).to_owned(),
         ..StatusOutput::default()
     };
-    let head = git.head().ok();
+    let head = git.head().ok().and_then(|h| h.target());
     out.detached = git.head_detached().unwrap_or(false);
-    out.head = head.as_ref().and_then(|h| h.target()).map(short);
-    if let (Some(branch), Some(local)) = (&out.branch, head.as_ref().and_then(|h| h.target()))
+    out.head = head.map(short);
+    if let (Some(branch), Some(local)) = (&out.branch, head)
         && let Some((name, oid)) = upstream_of(git, branch, remote)
     {
         let (ahead, behind) = git
