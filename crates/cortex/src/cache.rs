@@ -24,7 +24,12 @@ use rusqlite::{Connection, OptionalExtension as _, params};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::{chunking::sha256_hex, config::CacheLimits, error::CortexError, store::open_db};
+use crate::{
+    chunking::sha256_hex,
+    config::CacheLimits,
+    error::CortexError,
+    store::{open_db, run_locked},
+};
 
 /// A source of wall-clock time in milliseconds.
 pub trait Clock: Send + Sync {
@@ -211,24 +216,7 @@ impl Cache {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
     {
-        let db = self.db.clone();
-        let path = self.path.display().to_string();
-        let err_path = path.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut guard = db.lock().map_err(|_| CortexError::Store {
-                path: path.clone(),
-                message: "a previous operation panicked while holding the cache".to_owned(),
-            })?;
-            f(&mut guard).map_err(|e| CortexError::Store {
-                path,
-                message: e.to_string(),
-            })
-        })
-        .await
-        .map_err(|e| CortexError::Store {
-            path: err_path,
-            message: format!("background task failed: {e}"),
-        })?
+        run_locked(self.db.clone(), &self.path, "cache", f).await
     }
 
     fn lock_memory(&self) -> std::sync::MutexGuard<'_, Memory> {

@@ -430,15 +430,8 @@ impl Engine {
                 }
             }
             if group_chunks >= GROUP_CHUNKS || group.len() >= GROUP_FILES {
-                self.flush(
-                    &handle,
-                    std::mem::take(&mut group),
-                    batch,
-                    &budget,
-                    &mut tally,
-                )
-                .await
-                .map_err(|e| interrupted(e, tally.done, total))?;
+                self.flush_group(&handle, &mut group, batch, &budget, &mut tally, total)
+                    .await?;
                 group_chunks = 0;
                 reporter
                     .report(
@@ -452,34 +445,18 @@ impl Engine {
                     .await;
             }
         }
-        self.flush(
-            &handle,
-            std::mem::take(&mut group),
-            batch,
-            &budget,
-            &mut tally,
-        )
-        .await
-        .map_err(|e| interrupted(e, tally.done, total))?;
+        self.flush_group(&handle, &mut group, batch, &budget, &mut tally, total)
+            .await?;
 
         to_remove.sort();
         to_remove.dedup();
         if !to_remove.is_empty() {
             for chunk in to_remove.chunks(GROUP_FILES) {
                 let filter = any_of(chunk.iter().map(|s| json!({"source": s})).collect());
-                let deleted = budget
-                    .run(
-                        fleet_core::budget::Hop::new("upsert", self.config.timeouts.search.limit),
-                        self.chroma.delete(
-                            &handle.id,
-                            &Delete {
-                                ids: None,
-                                filter: Some(filter),
-                            },
-                        ),
-                    )
+                let deleted = self
+                    .delete_where(&handle, &budget, filter)
                     .await
-                    .map_err(|e| interrupted(e.into(), tally.done, total))?;
+                    .map_err(|e| interrupted(e, tally.done, total))?;
                 tally.deleted += deleted;
                 self.store
                     .remove_sources(&collection, chunk.to_vec())
@@ -613,6 +590,22 @@ impl Engine {
         .map_err(|e| PrepareError::Failed(format!("chunking task failed: {e}")))?
     }
 
+    /// Flush `group` (leaving it empty); a failure is an interruption after `tally.done` of
+    /// `total`.
+    async fn flush_group(
+        &self,
+        handle: &CollectionHandle,
+        group: &mut Vec<Prepared>,
+        batch: usize,
+        budget: &fleet_core::budget::ChainBudget,
+        tally: &mut Tally,
+        total: u64,
+    ) -> Result<(), CortexError> {
+        self.flush(handle, std::mem::take(group), batch, budget, tally)
+            .await
+            .map_err(|e| interrupted(e, tally.done, total))
+    }
+
     /// Embed, upsert and commit a group of prepared files.
     async fn flush(
         &self,
@@ -671,18 +664,7 @@ impl Engine {
                 })
                 .collect(),
         );
-        tally.deleted += budget
-            .run(
-                fleet_core::budget::Hop::new("upsert", self.config.timeouts.search.limit),
-                self.chroma.delete(
-                    &handle.id,
-                    &Delete {
-                        ids: None,
-                        filter: Some(stale),
-                    },
-                ),
-            )
-            .await?;
+        tally.deleted += self.delete_where(handle, budget, stale).await?;
 
         let n = group.len() as u64;
         tally.parents += group
@@ -697,6 +679,33 @@ impl Engine {
         Ok(())
     }
 
+    /// The hop of an ingest's writes to Chroma (upserts and deletions), bounded like a search.
+    fn write_hop(&self) -> fleet_core::budget::Hop {
+        fleet_core::budget::Hop::new("upsert", self.config.timeouts.search.limit)
+    }
+
+    /// Delete the records of `handle` matching `filter` within the write hop; how many went.
+    async fn delete_where(
+        &self,
+        handle: &CollectionHandle,
+        budget: &fleet_core::budget::ChainBudget,
+        filter: Value,
+    ) -> Result<u64, CortexError> {
+        let deleted = budget
+            .run(
+                self.write_hop(),
+                self.chroma.delete(
+                    &handle.id,
+                    &Delete {
+                        ids: None,
+                        filter: Some(filter),
+                    },
+                ),
+            )
+            .await?;
+        Ok(deleted)
+    }
+
     async fn upsert(
         &self,
         handle: &CollectionHandle,
@@ -705,7 +714,7 @@ impl Engine {
         budget: &fleet_core::budget::ChainBudget,
         tally: &mut Tally,
     ) -> Result<(), CortexError> {
-        let hop = fleet_core::budget::Hop::new("upsert", self.config.timeouts.search.limit);
+        let hop = self.write_hop();
         let mut start = 0;
         while start < records.ids.len() {
             let end = (start + batch).min(records.ids.len());

@@ -20,7 +20,7 @@ use crate::{
     embed::EmbedKind,
     engine::{CollectionHandle, Engine},
     error::CortexError,
-    ollama::{ChatOptions, Message},
+    ollama::{ChatOptions, ChatResponse, Message, OllamaClient},
 };
 
 /// Most results a query may ask for.
@@ -437,11 +437,7 @@ impl Engine {
             Some(s) => normalize_source(s)?,
             None => None,
         };
-        let model = params
-            .model
-            .clone()
-            .filter(|m| !m.trim().is_empty())
-            .unwrap_or_else(|| self.config.chat_model.clone());
+        let model = self.chat_model(params.model.clone());
         self.embedder.prepare().await?;
         let budget = self.config.timeouts.start();
         let (hits, _, (embed_ms, search_ms)) = self
@@ -477,19 +473,14 @@ impl Engine {
             ),
         ];
         let t = std::time::Instant::now();
-        let hop = self.config.timeouts.generate;
-        let reply = budget
-            .run(
-                hop,
-                ollama.chat(
-                    &model,
-                    &messages,
-                    ChatOptions {
-                        temperature: params.temperature,
-                        num_predict: params.max_tokens,
-                    },
-                    hop.limit,
-                ),
+        let reply = self
+            .generate(
+                &budget,
+                ollama,
+                &model,
+                &messages,
+                params.temperature,
+                params.max_tokens,
             )
             .await?;
         let generate_ms = elapsed_ms(t);
@@ -501,11 +492,7 @@ impl Engine {
             status: "success".to_owned(),
             question: q.query.clone(),
             answer,
-            model: if reply.model.is_empty() {
-                model
-            } else {
-                reply.model
-            },
+            model: answered_by(model, reply.model),
             sources,
             prompt_tokens: reply.prompt_eval_count,
             completion_tokens: reply.eval_count,
@@ -516,6 +503,50 @@ impl Engine {
                 total_ms: elapsed_ms(started),
             },
         })
+    }
+
+    /// The chat model to use: `requested` unless it is blank, else CORTEX_OLLAMA_MODEL.
+    pub(crate) fn chat_model(&self, requested: Option<String>) -> String {
+        requested
+            .filter(|m| !m.trim().is_empty())
+            .unwrap_or_else(|| self.config.chat_model.clone())
+    }
+
+    /// The generate hop of `budget`: one chat turn of `messages` with `model`.
+    pub(crate) async fn generate(
+        &self,
+        budget: &fleet_core::budget::ChainBudget,
+        ollama: &OllamaClient,
+        model: &str,
+        messages: &[Message],
+        temperature: f32,
+        max_tokens: u32,
+    ) -> Result<ChatResponse, CortexError> {
+        let hop = self.config.timeouts.generate;
+        let reply = budget
+            .run(
+                hop,
+                ollama.chat(
+                    model,
+                    messages,
+                    ChatOptions {
+                        temperature,
+                        num_predict: max_tokens,
+                    },
+                    hop.limit,
+                ),
+            )
+            .await?;
+        Ok(reply)
+    }
+}
+
+/// The model Ollama says answered, or `requested` when it does not say.
+pub(crate) fn answered_by(requested: String, answered: String) -> String {
+    if answered.is_empty() {
+        requested
+    } else {
+        answered
     }
 }
 

@@ -143,6 +143,37 @@ pub fn unix_now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
+/// Run `f` on the connection behind `conn` on a blocking thread. Errors name the database file
+/// `path`; `holder` names what a panicked operation left locked.
+pub(crate) async fn run_locked<T, F>(
+    conn: Arc<Mutex<Connection>>,
+    path: &Path,
+    holder: &'static str,
+    f: F,
+) -> Result<T, CortexError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+{
+    let path = path.display().to_string();
+    let err_path = path.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut guard = conn.lock().map_err(|_| CortexError::Store {
+            path: path.clone(),
+            message: format!("a previous operation panicked while holding the {holder}"),
+        })?;
+        f(&mut guard).map_err(|e| CortexError::Store {
+            path,
+            message: e.to_string(),
+        })
+    })
+    .await
+    .map_err(|e| CortexError::Store {
+        path: err_path,
+        message: format!("background task failed: {e}"),
+    })?
+}
+
 /// The parent store and ingest log.
 #[derive(Clone)]
 pub struct Store {
@@ -180,24 +211,7 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
     {
-        let conn = self.conn.clone();
-        let path = self.path.display().to_string();
-        let err_path = path.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut guard = conn.lock().map_err(|_| CortexError::Store {
-                path: path.clone(),
-                message: "a previous operation panicked while holding the database".to_owned(),
-            })?;
-            f(&mut guard).map_err(|e| CortexError::Store {
-                path,
-                message: e.to_string(),
-            })
-        })
-        .await
-        .map_err(|e| CortexError::Store {
-            path: err_path,
-            message: format!("background task failed: {e}"),
-        })?
+        run_locked(self.conn.clone(), &self.path, "database", f).await
     }
 
     /// The Chroma collection id this state was built against, if any.

@@ -217,22 +217,15 @@ impl CortexServer {
         &self,
         Parameters(args): Parameters<PeekArgs>,
     ) -> Result<Json<DocumentsOutput>, CortexError> {
-        let (collection, documents) = self
-            .engine
-            .get_documents(
-                args.collection.as_deref(),
-                GetParams {
-                    limit: args.limit,
-                    max_chars: default_chars(),
-                    ..GetParams::default()
-                },
-            )
-            .await?;
-        Ok(Json(DocumentsOutput {
-            collection,
-            count: documents.len(),
-            documents,
-        }))
+        self.documents(
+            args.collection.as_deref(),
+            GetParams {
+                limit: args.limit,
+                max_chars: default_chars(),
+                ..GetParams::default()
+            },
+        )
+        .await
     }
 
     /// Get records of a collection by ids and/or Chroma `where` / `where_document` filters
@@ -257,25 +250,18 @@ impl CortexServer {
                 format!("{} is outside 1..=20000", args.max_chars),
             ));
         }
-        let (collection, documents) = self
-            .engine
-            .get_documents(
-                args.collection.as_deref(),
-                GetParams {
-                    ids: args.ids,
-                    filter: object(args.filter),
-                    where_document: object(args.where_document),
-                    limit: args.limit,
-                    offset: args.offset,
-                    max_chars: args.max_chars,
-                },
-            )
-            .await?;
-        Ok(Json(DocumentsOutput {
-            collection,
-            count: documents.len(),
-            documents,
-        }))
+        self.documents(
+            args.collection.as_deref(),
+            GetParams {
+                ids: args.ids,
+                filter: object(args.filter),
+                where_document: object(args.where_document),
+                limit: args.limit,
+                offset: args.offset,
+                max_chars: args.max_chars,
+            },
+        )
+        .await
     }
 
     /// Delete records from a collection by ids and/or a `where` filter (one of them is required;
@@ -296,5 +282,21 @@ impl CortexServer {
             .delete_documents(args.collection.as_deref(), args.ids, object(args.filter))
             .await
             .map(Json)
+    }
+}
+
+impl CortexServer {
+    /// `cortex_peek_collection` and `cortex_get_documents`: the records `params` selects.
+    async fn documents(
+        &self,
+        collection: Option<&str>,
+        params: GetParams,
+    ) -> Result<Json<DocumentsOutput>, CortexError> {
+        let (collection, documents) = self.engine.get_documents(collection, params).await?;
+        Ok(Json(DocumentsOutput {
+            collection,
+            count: documents.len(),
+            documents,
+        }))
     }
 }

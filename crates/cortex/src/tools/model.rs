@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     error::CortexError,
-    ollama::{ChatOptions, Message, ModelInfo, has_model},
-    rag::validate_query,
+    ollama::{Message, ModelInfo, has_model},
+    rag::{answered_by, validate_query},
     server::CortexServer,
     tools::query::check_generation,
 };
@@ -110,39 +110,24 @@ impl CortexServer {
             validate_query(s, e.config.max_query_chars, "system_prompt")?;
         }
         let ollama = e.ollama("query_sanctuary_model")?;
-        let model = args
-            .model
-            .filter(|m| !m.trim().is_empty())
-            .unwrap_or_else(|| e.config.chat_model.clone());
+        let model = e.chat_model(args.model);
         let mut messages = Vec::new();
         if let Some(s) = args.system_prompt {
             messages.push(Message::new("system", s));
         }
         messages.push(Message::new("user", args.prompt));
-        let hop = e.config.timeouts.generate;
         let reply = e
-            .config
-            .timeouts
-            .start()
-            .run(
-                hop,
-                ollama.chat(
-                    &model,
-                    &messages,
-                    ChatOptions {
-                        temperature: args.temperature,
-                        num_predict: args.max_tokens,
-                    },
-                    hop.limit,
-                ),
+            .generate(
+                &e.config.timeouts.start(),
+                ollama,
+                &model,
+                &messages,
+                args.temperature,
+                args.max_tokens,
             )
             .await?;
         Ok(Json(ModelQueryOutput {
-            model: if reply.model.is_empty() {
-                model
-            } else {
-                reply.model
-            },
+            model: answered_by(model, reply.model),
             response: reply.message.content,
             total_tokens: reply
                 .prompt_eval_count
