@@ -15,18 +15,9 @@ use fleet_core::{Cluster, ClusterInfo, Progress, Session};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use rmcp::{
     ErrorData, Peer, RoleServer,
-    handler::server::{
-        common::FromContextPart,
-        router::tool::ToolRouter,
-        tool::{IntoCallToolResult, ToolCallContext},
-    },
-    model::{
-        CallToolResponse, CallToolResult, CompleteRequestParams, ContentBlock, JsonObject,
-        ReadResourceResult, Resource, ResourceTemplate,
-    },
+    handler::server::{common::FromContextPart, router::tool::ToolRouter, tool::ToolCallContext},
+    model::{CompleteRequestParams, JsonObject, ReadResourceResult, Resource, ResourceTemplate},
 };
-use schemars::JsonSchema;
-use serde::Serialize;
 
 use crate::{
     audit::{AuditLog, AuditRecord, now},
@@ -286,23 +277,7 @@ impl<S> FromContextPart<ToolCallContext<'_, S>> for Caller {
 }
 
 /// A result with a text for people (and models) and a structured value for programs.
-pub struct Rendered<T> {
-    /// What the `text` content says.
-    pub text: String,
-    /// The structured content.
-    pub data: T,
-}
-
-impl<T: Serialize + JsonSchema + 'static> IntoCallToolResult for Rendered<T> {
-    fn into_call_tool_result(self) -> Result<CallToolResponse, ErrorData> {
-        let value = serde_json::to_value(self.data).map_err(|e| {
-            ErrorData::internal_error(format!("cannot serialize the result: {e}"), None)
-        })?;
-        let mut result = CallToolResult::structured(value);
-        result.content = vec![ContentBlock::text(self.text)];
-        Ok(result.into())
-    }
-}
+pub type Rendered<T> = fleet_core::Reply<T>;
 
 /// The globs `code_delete` protects, matched against root-relative paths at any depth
 /// (`.git/**` also protects `sub/.git/x`); a leading `/` anchors a pattern at the root.

@@ -39,6 +39,7 @@ pub mod metrics;
 pub mod netpolicy;
 pub mod progress;
 pub mod registration;
+pub mod reply;
 pub mod serve;
 pub mod server;
 pub mod session;
@@ -52,6 +53,7 @@ pub use cli::run_main;
 pub use cluster::{Cluster, ClusterInfo, Dependency};
 pub use config::{CoreConfig, EnvReader, EnvVar};
 pub use progress::Progress;
+pub use reply::Reply;
 pub use server::{Fleet, FleetServer};
 pub use session::Session;
 
