@@ -3,19 +3,14 @@
 
 mod common;
 
-fn doc(name: &str) -> String {
-    let path = format!("{}/../../docs/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(path).unwrap_or_default()
-}
+use fleet_testkit::docs;
 
 #[test]
 fn configuration_doc_lists_every_cortex_variable() {
-    let doc = doc("CONFIGURATION.md");
-    let missing: Vec<_> = sanctuary_cortex::CORTEX_VARS
-        .iter()
-        .filter(|v| !doc.contains(&format!("`{}`", v.name)))
-        .map(|v| v.name)
-        .collect();
+    let missing = docs::missing(
+        &docs::doc("CONFIGURATION.md"),
+        sanctuary_cortex::CORTEX_VARS.iter().map(|v| v.name),
+    );
     assert!(
         missing.is_empty(),
         "docs/CONFIGURATION.md does not document {missing:?}"
@@ -24,11 +19,7 @@ fn configuration_doc_lists_every_cortex_variable() {
 
 #[test]
 fn tools_doc_lists_every_cortex_tool() {
-    let doc = doc("TOOLS.md");
-    let missing: Vec<_> = common::TOOLS
-        .iter()
-        .filter(|t| !doc.contains(&format!("`{t}`")))
-        .collect();
+    let missing = docs::missing(&docs::doc("TOOLS.md"), common::TOOLS);
     assert!(
         missing.is_empty(),
         "docs/TOOLS.md does not document {missing:?}"

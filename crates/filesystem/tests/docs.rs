@@ -5,19 +5,14 @@
 
 mod common;
 
-fn doc(name: &str) -> String {
-    let path = format!("{}/../../docs/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(path).unwrap_or_default()
-}
+use fleet_testkit::docs;
 
 #[test]
 fn configuration_doc_lists_every_filesystem_variable() {
-    let doc = doc("CONFIGURATION.md");
-    let missing: Vec<_> = sanctuary_filesystem::FS_VARS
-        .iter()
-        .filter(|v| !doc.contains(&format!("`{}`", v.name)))
-        .map(|v| v.name)
-        .collect();
+    let missing = docs::missing(
+        &docs::doc("CONFIGURATION.md"),
+        sanctuary_filesystem::FS_VARS.iter().map(|v| v.name),
+    );
     assert!(
         missing.is_empty(),
         "docs/CONFIGURATION.md does not document {missing:?}"
@@ -26,15 +21,11 @@ fn configuration_doc_lists_every_filesystem_variable() {
 
 #[test]
 fn tools_doc_lists_every_filesystem_tool() {
-    let doc = doc("TOOLS.md");
-    let section = doc
-        .split("## sanctuary-filesystem")
-        .nth(1)
-        .unwrap_or_default();
-    let missing: Vec<_> = common::TOOLS
-        .iter()
-        .filter(|t| !section.contains(&format!("`{t}`")))
-        .collect();
+    let doc = docs::doc("TOOLS.md");
+    let missing = docs::missing(
+        docs::section(&doc, "## sanctuary-filesystem"),
+        common::TOOLS,
+    );
     assert!(
         missing.is_empty(),
         "docs/TOOLS.md does not list {missing:?}"

@@ -10,10 +10,13 @@
 //! - [`ollama`]: a stand-in for Ollama's HTTP API (`/api/embed`, `/api/chat`, `/api/tags`) with
 //!   configurable delays, also built as the `ollama-standin` binary; [`chroma`]: a real ChromaDB
 //!   (`chroma run`) on a free loopback port, stoppable and restartable.
+//! - [`ok`] and [`err`] call a tool that must succeed or fail; [`docs`] checks that the workspace's
+//!   documentation names every variable, tool and rule.
 //!
 //! Only test code depends on this crate; nothing here reaches a release binary.
 
 pub mod chroma;
+pub mod docs;
 pub mod ollama;
 
 use std::{
@@ -280,6 +283,24 @@ pub async fn call(client: &Client, tool: &str, args: Value) -> anyhow::Result<Ca
         params = params.with_arguments(map);
     }
     Ok(client.peer().call_tool(params).await?)
+}
+
+/// Call a tool that must succeed; its structured content.
+pub async fn ok(c: &Client, tool: &str, args: Value) -> Value {
+    let r = call(c, tool, args.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{tool}({args}): {e:#}"));
+    assert!(!is_error(&r), "{tool}({args}) failed: {}", text(&r));
+    structured(&r)
+}
+
+/// Call a tool that must fail with an `isError` result; its text.
+pub async fn err(c: &Client, tool: &str, args: Value) -> String {
+    let r = call(c, tool, args.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{tool}({args}): {e:#}"));
+    assert!(is_error(&r), "{tool}({args}) should fail, got {r:?}");
+    text(&r)
 }
 
 /// The concatenated text content of a result.

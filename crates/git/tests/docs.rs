@@ -5,19 +5,14 @@
 
 mod common;
 
-fn doc(name: &str) -> String {
-    let path = format!("{}/../../docs/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(path).unwrap_or_default()
-}
+use fleet_testkit::docs;
 
 #[test]
 fn configuration_doc_lists_every_git_variable() {
-    let doc = doc("CONFIGURATION.md");
-    let missing: Vec<_> = sanctuary_git::GIT_VARS
-        .iter()
-        .filter(|v| !doc.contains(&format!("`{}`", v.name)))
-        .map(|v| v.name)
-        .collect();
+    let missing = docs::missing(
+        &docs::doc("CONFIGURATION.md"),
+        sanctuary_git::GIT_VARS.iter().map(|v| v.name),
+    );
     assert!(
         missing.is_empty(),
         "docs/CONFIGURATION.md does not document {missing:?}"
@@ -26,21 +21,14 @@ fn configuration_doc_lists_every_git_variable() {
 
 #[test]
 fn tools_doc_lists_every_tool_and_rule() {
-    let doc = doc("TOOLS.md");
-    let section = doc.split("## sanctuary-git").nth(1).unwrap_or_default();
-    let missing: Vec<_> = common::TOOLS
-        .iter()
-        .filter(|t| !section.contains(&format!("`{t}`")))
-        .collect();
+    let doc = docs::doc("TOOLS.md");
+    let section = docs::section(&doc, "## sanctuary-git");
+    let missing = docs::missing(section, common::TOOLS);
     assert!(
         missing.is_empty(),
         "docs/TOOLS.md does not describe {missing:?}"
     );
-    let rules: Vec<_> = sanctuary_git::rules::RULES
-        .iter()
-        .filter(|r| !section.contains(&format!("`{}`", r.id)))
-        .map(|r| r.id)
-        .collect();
+    let rules = docs::missing(section, sanctuary_git::rules::RULES.iter().map(|r| r.id));
     assert!(
         rules.is_empty(),
         "docs/TOOLS.md does not describe rules {rules:?}"

@@ -5,19 +5,14 @@
 
 mod common;
 
-fn doc(name: &str) -> String {
-    std::fs::read_to_string(format!("{}/../../docs/{name}", env!("CARGO_MANIFEST_DIR")))
-        .unwrap_or_default()
-}
+use fleet_testkit::docs;
 
 #[test]
 fn configuration_doc_lists_every_network_variable() {
-    let doc = doc("CONFIGURATION.md");
-    let missing: Vec<_> = sanctuary_network::NET_VARS
-        .iter()
-        .filter(|v| !doc.contains(&format!("`{}`", v.name)))
-        .map(|v| v.name)
-        .collect();
+    let missing = docs::missing(
+        &docs::doc("CONFIGURATION.md"),
+        sanctuary_network::NET_VARS.iter().map(|v| v.name),
+    );
     assert!(
         missing.is_empty(),
         "docs/CONFIGURATION.md does not document {missing:?}"
@@ -26,14 +21,12 @@ fn configuration_doc_lists_every_network_variable() {
 
 #[test]
 fn tools_doc_lists_every_tool() {
-    let doc = doc("TOOLS.md");
-    let section = doc.split("## sanctuary-network").nth(1).unwrap_or_default();
-    for tool in common::TOOLS {
-        assert!(
-            section.contains(&format!("`{tool}`")),
-            "docs/TOOLS.md does not list {tool}"
-        );
-    }
+    let doc = docs::doc("TOOLS.md");
+    let missing = docs::missing(docs::section(&doc, "## sanctuary-network"), common::TOOLS);
+    assert!(
+        missing.is_empty(),
+        "docs/TOOLS.md does not list {missing:?}"
+    );
 }
 
 #[test]

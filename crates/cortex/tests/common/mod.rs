@@ -5,9 +5,10 @@
 
 use std::path::{Path, PathBuf};
 
-use fleet_testkit::{
-    Client, Server, call, chroma::Chroma, http_client, is_error, structured, text,
-};
+use fleet_testkit::{Client, Server, chroma::Chroma, http_client};
+/// Call a tool that must succeed or fail (shared with the other clusters' tests).
+#[allow(unused_imports)] // like the rest of this module, not every test binary uses them
+pub use fleet_testkit::{err, ok};
 use serde_json::Value;
 
 /// The binary under test, built by cargo for this test run.
@@ -219,20 +220,6 @@ impl World {
         let client = http_client(&server.url("/mcp")).await.unwrap();
         (server, client)
     }
-}
-
-/// Call a tool that must succeed; its structured content.
-pub async fn ok(c: &Client, tool: &str, args: Value) -> Value {
-    let r = call(c, tool, args.clone()).await.unwrap();
-    assert!(!is_error(&r), "{tool}({args}) failed: {}", text(&r));
-    structured(&r)
-}
-
-/// Call a tool that must fail; its error text.
-pub async fn err(c: &Client, tool: &str, args: Value) -> String {
-    let r = call(c, tool, args.clone()).await.unwrap();
-    assert!(is_error(&r), "{tool}({args}) should fail, got {r:?}");
-    text(&r)
 }
 
 /// Sources of a query's results, in rank order.
